@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/**
+ * The `reimage` command. Parsing and printing only: each command calls one function of the
+ * layers below and prints what it returns.
+ */
+import { Command } from "commander";
+import { loadConfig } from "../config.js";
+import { registerCasaCommands } from "./casa-commands.js";
+
+const program = new Command()
+  .name("reimage")
+  .description("Re-image ALMA MOUSs from the archive to homogeneous, recorded products.")
+  .option("--work-dir <dir>", "where the campaign keeps archive, database and products")
+  .option("--cache-dir <dir>", "where reimage keeps the CASA environment");
+
+const config = () => {
+  const o = program.opts<{ workDir?: string; cacheDir?: string }>();
+  return loadConfig({ workDir: o.workDir, cacheDir: o.cacheDir });
+};
+
+registerCasaCommands(program, config);
+
+program.parseAsync(process.argv).catch((caught: unknown) => {
+  const err = caught instanceof Error ? caught : new Error(String(caught));
+  process.stderr.write(`reimage: ${err.message}\n`);
+  let cause = err.cause;
+  while (cause instanceof Error) {
+    process.stderr.write(`  caused by: ${cause.message}\n`);
+    cause = cause.cause;
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,33 @@
+/**
+ * Typed failures. Each carries a stable `code` that survives a process boundary (it is what
+ * the store records and what retry policies decide on) and says whether retrying can help.
+ * Never decide from `message` text.
+ */
+export const ErrorCode = {
+  BadInput: "bad-input",
+  CasaMissing: "casa-missing",
+  CasaSetupFailed: "casa-setup-failed",
+  ProcessFailed: "process-failed",
+  TimeLimit: "time-limit",
+  Cancelled: "cancelled",
+  Archive: "archive",
+  Store: "store",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class ReimageError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ReimageError";
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Turns whatever a `catch` caught into an Error, keeping the original as its cause. */
+export function coerceError(caught: unknown): Error {
+  if (caught instanceof Error) return caught;
+  return new Error(typeof caught === "string" ? caught : JSON.stringify(caught), { cause: caught });
+}
