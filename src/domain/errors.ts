@@ -11,6 +11,8 @@ export const ErrorCode = {
   TimeLimit: "time-limit",
   Cancelled: "cancelled",
   Archive: "archive",
+  /** A tar member would land outside its target folder, or is a device or fifo. */
+  UnsafeArchive: "unsafe-archive",
   Store: "store",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

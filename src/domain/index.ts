@@ -1,2 +1,3 @@
 export * from "./glossary.js";
 export * from "./errors.js";
+export * from "./delivery.js";
