@@ -1,0 +1,281 @@
+/**
+ * Where deliveries come from. `ArchiveSource` is the one interface the campaign's fetch
+ * step uses; `LocalMirrorSource` reads a folder of request-handler tars and/or delivery
+ * trees. An HTTP source (DataLink + request handler) will implement the same interface.
+ */
+import { createReadStream } from "node:fs";
+import { cp, lstat, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { Parser, type ReadEntry } from "tar";
+import { ErrorCode, ReimageError, coerceError, parseUid, type MousFileId } from "../domain/index.js";
+import { findMemberTrees, type MemberTree } from "./delivery.js";
+import { findMemberDir, unpackSafely } from "./tar.js";
+
+export interface MousRef {
+  readonly projectCode: string;
+  readonly mous: MousFileId;
+}
+
+export interface FetchProgress {
+  readonly mous: MousFileId;
+  readonly phase: "unpack" | "copy";
+  /** The tar or file being worked on. */
+  readonly item: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export interface FetchedDelivery {
+  readonly ref: MousRef;
+  /** The folder the delivery was placed in; `<project>/science_goal.../...` lies below it. */
+  readonly destDir: string;
+  readonly memberDir: string;
+  /** The tars or tree it came from. */
+  readonly from: readonly string[];
+  readonly bytes: number;
+  /** True when a finished earlier fetch was found and nothing was done. */
+  readonly reused: boolean;
+}
+
+export interface FetchOptions {
+  /** For sources that download; a local copy is quick enough to finish. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ArchiveSource {
+  /** Names the source in logs and attempt records. */
+  readonly name: string;
+  listMous(): Promise<MousRef[]>;
+  /**
+   * Places the delivery of `mous` under `destDir`. Idempotent: a fetch that finished
+   * earlier is detected and reused, a half-done one is redone from the start.
+   */
+  fetch(
+    mous: MousRef,
+    destDir: string,
+    onProgress?: (progress: FetchProgress) => void,
+    options?: FetchOptions,
+  ): Promise<FetchedDelivery>;
+}
+
+/** The file a fetch writes last; its presence means the fetch finished. */
+export function fetchMarkerPath(destDir: string, mous: MousFileId): string {
+  return join(destDir, `.reimage-fetched.${mous}.json`);
+}
+
+interface MirrorEntry {
+  readonly ref: MousRef;
+  readonly tars: string[];
+  tree?: MemberTree;
+}
+
+const PART = /^(.+)_(uid___A001_X[0-9a-fA-F]+_X[0-9a-fA-F]+)_(\d{3})_of_(\d{3})\.tar$/;
+const AUXILIARY = /^(.+)_(uid___A001_X[0-9a-fA-F]+_X[0-9a-fA-F]+)_auxiliary\.tar$/;
+const MEMBER_IN_PATH = /^([^/]+)\/science_goal\.[^/]+\/group\.[^/]+\/member\.(uid___A001_X[0-9a-fA-F]+_X[0-9a-fA-F]+)(\/|$)/;
+const MAX_DEPTH = 4;
+
+/** The project and MOUS of a tar's first member inside a delivery tree (raw ASDM tars name only their EB). */
+async function mousOfFirstMember(tarPath: string): Promise<MousRef | undefined> {
+  return new Promise((resolvePromise, reject) => {
+    const input = createReadStream(tarPath);
+    const parser = new Parser();
+    let done = false;
+    const finish = (ref: MousRef | undefined): void => {
+      if (done) return;
+      done = true;
+      input.destroy();
+      resolvePromise(ref);
+    };
+    parser.on("entry", (entry: ReadEntry) => {
+      const m = MEMBER_IN_PATH.exec(entry.path);
+      const uid = m?.[2] === undefined ? undefined : parseUid(m[2]);
+      if (m?.[1] !== undefined && uid !== undefined) finish({ projectCode: m[1], mous: uid.fileId });
+      entry.resume();
+    });
+    parser.on("end", () => finish(undefined));
+    input.on("error", (e) => {
+      if (!done) reject(new ReimageError(ErrorCode.Archive, `cannot read ${tarPath}`, { cause: e }));
+    });
+    input.on("close", () => finish(undefined));
+    input.pipe(parser);
+  });
+}
+
+async function tarsUnder(dir: string, depth: number, out: string[]): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(dir, e.name);
+    if (e.isFile() && e.name.endsWith(".tar")) out.push(path);
+    // A project folder is a delivery tree, not a place archive tars are kept.
+    else if (e.isDirectory() && depth < MAX_DEPTH && !/^\d{4}\.\w\.\d{5}\.\w$/.test(e.name)) {
+      await tarsUnder(path, depth + 1, out);
+    }
+  }
+}
+
+/** A folder holding request-handler tars (`*_001_of_00N.tar`, `*_auxiliary.tar`, raw ASDM tars) and/or delivery trees. */
+export class LocalMirrorSource implements ArchiveSource {
+  readonly name: string;
+  readonly #root: string;
+  #index: Map<MousFileId, MirrorEntry> | undefined;
+
+  constructor(root: string) {
+    this.#root = resolve(root);
+    this.name = `local mirror ${this.#root}`;
+  }
+
+  async listMous(): Promise<MousRef[]> {
+    const index = await this.#load();
+    return [...index.values()].map((e) => e.ref).sort((a, b) => (a.mous < b.mous ? -1 : a.mous > b.mous ? 1 : 0));
+  }
+
+  async #load(): Promise<Map<MousFileId, MirrorEntry>> {
+    if (this.#index !== undefined) return this.#index;
+    const index = new Map<MousFileId, MirrorEntry>();
+    const entryFor = (ref: MousRef): MirrorEntry => {
+      const existing = index.get(ref.mous);
+      if (existing !== undefined) return existing;
+      const created: MirrorEntry = { ref, tars: [] };
+      index.set(ref.mous, created);
+      return created;
+    };
+    const tars: string[] = [];
+    try {
+      await tarsUnder(this.#root, 0, tars);
+    } catch (caught) {
+      throw new ReimageError(ErrorCode.Archive, `cannot list the mirror ${this.#root}`, { cause: coerceError(caught) });
+    }
+    for (const tar of tars) {
+      const m = PART.exec(basename(tar)) ?? AUXILIARY.exec(basename(tar));
+      const uid = m?.[2] === undefined ? undefined : parseUid(m[2]);
+      const ref = m?.[1] !== undefined && uid !== undefined ? { projectCode: m[1], mous: uid.fileId } : await mousOfFirstMember(tar);
+      if (ref !== undefined) entryFor(ref).tars.push(tar);
+    }
+    for (const tree of await findMemberTrees(this.#root)) {
+      entryFor({ projectCode: tree.projectCode, mous: tree.mous }).tree = tree;
+    }
+    this.#index = index;
+    return index;
+  }
+
+  async fetch(
+    ref: MousRef,
+    destDir: string,
+    onProgress?: (progress: FetchProgress) => void,
+    _options?: FetchOptions,
+  ): Promise<FetchedDelivery> {
+    const dest = resolve(destDir);
+    const marker = fetchMarkerPath(dest, ref.mous);
+    const earlier = await readMarker(marker);
+    if (earlier !== undefined && (await stat(earlier.memberDir).catch(() => undefined))?.isDirectory()) {
+      return { ...earlier, reused: true };
+    }
+
+    const entry = (await this.#load()).get(ref.mous);
+    if (entry === undefined) {
+      throw new ReimageError(ErrorCode.BadInput, `${ref.mous} is not in ${this.name}`);
+    }
+    checkPartsComplete(entry.tars, ref.mous);
+    await mkdir(dest, { recursive: true });
+    // A fetch without its marker was interrupted: start its MOUS from nothing.
+    await removeMember(dest, entry.ref);
+
+    let bytesDone = 0;
+    let from: string[];
+    if (entry.tars.length > 0) {
+      from = entry.tars;
+      const sizes = await Promise.all(from.map(async (t) => (await stat(t)).size));
+      const bytesTotal = sizes.reduce((a, b) => a + b, 0);
+      for (const [i, tar] of from.entries()) {
+        let inThisTar = 0;
+        await unpackSafely(tar, dest, (item, bytes) => {
+          inThisTar += bytes;
+          onProgress?.({ mous: ref.mous, phase: "unpack", item, bytesDone: bytesDone + inThisTar, bytesTotal });
+        });
+        bytesDone += sizes[i] ?? 0;
+      }
+    } else if (entry.tree !== undefined) {
+      const tree = entry.tree;
+      from = [tree.memberDir];
+      bytesDone = await copyTree(tree, dest, (item, done) =>
+        onProgress?.({ mous: ref.mous, phase: "copy", item, bytesDone: done, bytesTotal: done }),
+      );
+    } else {
+      throw new ReimageError(ErrorCode.BadInput, `${ref.mous} has neither tars nor a tree in ${this.name}`);
+    }
+
+    const memberDir = await findMemberDir(join(dest, entry.ref.projectCode), ref.mous);
+    const fetched: FetchedDelivery = { ref: entry.ref, destDir: dest, memberDir, from, bytes: bytesDone, reused: false };
+    // Written last, and atomically: its presence is what "finished" means.
+    await writeFile(`${marker}.tmp`, JSON.stringify(fetched, null, 2));
+    await rename(`${marker}.tmp`, marker);
+    return fetched;
+  }
+}
+
+async function readMarker(marker: string): Promise<FetchedDelivery | undefined> {
+  const text = await readFile(marker, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && "memberDir" in parsed && typeof parsed.memberDir === "string") {
+      return parsed as FetchedDelivery;
+    }
+  } catch {
+    // A marker that does not parse is treated as absent: the fetch is redone.
+  }
+  return undefined;
+}
+
+function checkPartsComplete(tars: readonly string[], mous: MousFileId): void {
+  const byTotal = new Map<string, Set<string>>();
+  for (const t of tars) {
+    const m = PART.exec(basename(t));
+    if (m?.[3] === undefined || m[4] === undefined) continue;
+    const key = `${m[1]}_${m[2]}_of_${m[4]}`;
+    byTotal.set(key, (byTotal.get(key) ?? new Set()).add(m[3]));
+  }
+  for (const [key, have] of byTotal) {
+    const total = Number(key.slice(-3));
+    const missing: string[] = [];
+    for (let i = 1; i <= total; i += 1) {
+      const n = String(i).padStart(3, "0");
+      if (!have.has(n)) missing.push(n);
+    }
+    if (missing.length > 0) {
+      throw new ReimageError(ErrorCode.BadInput, `${mous}: parts ${missing.join(", ")} of ${key.replace("_of_", "_NNN_of_")}.tar are missing`);
+    }
+  }
+}
+
+async function removeMember(dest: string, ref: MousRef): Promise<void> {
+  const projectDir = join(dest, ref.projectCode);
+  const sgs = await readdir(projectDir).catch(() => [] as string[]);
+  for (const sg of sgs.filter((n) => n.startsWith("science_goal."))) {
+    for (const group of (await readdir(join(projectDir, sg)).catch(() => [] as string[])).filter((n) => n.startsWith("group."))) {
+      await rm(join(projectDir, sg, group, `member.${ref.mous}`), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Copies a member tree under `dest`, files and folders only; returns the bytes copied. */
+async function copyTree(tree: MemberTree, dest: string, onFile: (item: string, bytesDone: number) => void): Promise<number> {
+  const target = join(dest, tree.projectCode, `science_goal.${tree.scienceGoal}`, `group.${tree.group}`, `member.${tree.mous}`);
+  let bytes = 0;
+  await cp(tree.memberDir, target, {
+    recursive: true,
+    filter: async (src) => {
+      const s = await lstat(src);
+      if (!s.isFile() && !s.isDirectory()) {
+        // The tree's links could point anywhere; the same rule as for tars applies.
+        throw new ReimageError(ErrorCode.UnsafeArchive, `refusing ${tree.memberDir}: "${src}" is neither a file nor a folder`);
+      }
+      if (s.isFile()) {
+        bytes += s.size;
+        onFile(src, bytes);
+      }
+      return true;
+    },
+  });
+  return bytes;
+}
