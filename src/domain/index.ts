@@ -1,3 +1,4 @@
 export * from "./glossary.js";
 export * from "./errors.js";
 export * from "./delivery.js";
+export * from "./campaign.js";

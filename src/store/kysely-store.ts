@@ -1,0 +1,545 @@
+/**
+ * The campaign store over Kysely. The SQL here is the portable subset SQLite and
+ * PostgreSQL share: conditional updates for claims, one transaction per state change, so
+ * that a kill -9 at any moment leaves either the old state or the new one.
+ */
+import { randomUUID } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import {
+  AttemptState,
+  MousState,
+  StepState,
+  type ErrorClass,
+  type ProductKind,
+  type StepName,
+} from "../domain/campaign.js";
+import { ErrorCode, ReimageError } from "../domain/errors.js";
+import type { Database } from "./schema.js";
+import type {
+  AttemptReport,
+  AttemptResult,
+  CampaignReport,
+  CampaignRow,
+  CampaignStore,
+  ClaimedStep,
+  MousReport,
+  NewCampaign,
+  NewMous,
+  RunRow,
+  StepRow,
+} from "./store.js";
+
+const now = () => new Date().toISOString();
+const parseJson = (text: string | null): Record<string, unknown> | null =>
+  text === null ? null : (JSON.parse(text) as Record<string, unknown>);
+
+export class KyselyCampaignStore implements CampaignStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createCampaign(campaign: NewCampaign, mouses: readonly NewMous[], steps: readonly StepName[]) {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom("campaign").select("id").where("id", "=", campaign.id).executeTakeFirst();
+      if (existing) return { created: false };
+      const t = now();
+      await trx
+        .insertInto("campaign")
+        .values({
+          id: campaign.id,
+          name: campaign.name,
+          recipe: campaign.recipe,
+          archive: campaign.archive,
+          options_json: JSON.stringify(campaign.options),
+          created_at: t,
+        })
+        .execute();
+      for (const [i, m] of mouses.entries()) {
+        const mousId = `${campaign.id}/${m.mousUid}`;
+        await trx
+          .insertInto("mous")
+          .values({
+            id: mousId,
+            campaign_id: campaign.id,
+            mous_uid: m.mousUid,
+            project_code: m.projectCode,
+            source_name: m.sourceName ?? null,
+            category: m.category ?? null,
+            state: MousState.Pending,
+            ordinal: i,
+            updated_at: t,
+          })
+          .execute();
+        await trx
+          .insertInto("step")
+          .values(
+            steps.map((name, ordinal) => ({
+              id: `${mousId}/${name}`,
+              mous_id: mousId,
+              campaign_id: campaign.id,
+              name,
+              ordinal,
+              state: StepState.Pending,
+              attempts: 0,
+              updated_at: t,
+            })),
+          )
+          .execute();
+      }
+      return { created: true };
+    });
+  }
+
+  async getCampaign(id: string): Promise<CampaignRow | undefined> {
+    const row = await this.db.selectFrom("campaign").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toCampaign(row);
+  }
+
+  async listCampaigns(): Promise<readonly CampaignRow[]> {
+    const rows = await this.db.selectFrom("campaign").selectAll().orderBy("created_at", "desc").execute();
+    return rows.map(toCampaign);
+  }
+
+  async startRun(campaignId: string, host: string, pid: number): Promise<string> {
+    const id = `run-${new Date().toISOString().replace(/[-:.]/g, "")}-${randomUUID().slice(0, 8)}`;
+    const t = now();
+    await this.db
+      .insertInto("run")
+      .values({ id, campaign_id: campaignId, host, pid, state: "running", started_at: t, heartbeat_at: t, finished_at: null })
+      .execute();
+    return id;
+  }
+
+  async heartbeatRun(runId: string): Promise<void> {
+    const t = now();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable("run").set({ heartbeat_at: t }).where("id", "=", runId).execute();
+      await trx.updateTable("step").set({ heartbeat_at: t }).where("claimed_by", "=", runId).where("state", "=", StepState.Running).execute();
+    });
+  }
+
+  async finishRun(runId: string, state: "finished" | "interrupted"): Promise<void> {
+    await this.db.updateTable("run").set({ state, finished_at: now() }).where("id", "=", runId).execute();
+  }
+
+  async recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<number> {
+    const runs = await this.db
+      .selectFrom("run")
+      .select(["id", "host", "pid", "state", "heartbeat_at"])
+      .where("campaign_id", "=", campaignId)
+      .where("state", "=", "running")
+      .execute();
+    const dead = runs
+      .map((r) => ({ id: r.id, host: r.host, pid: r.pid, state: "running" as const, heartbeatAt: r.heartbeat_at }))
+      .filter((r) => !isAlive(r));
+    let freed = 0;
+    for (const run of dead) {
+      freed += await this.db.transaction().execute(async (trx) => {
+        const t = now();
+        await trx
+          .updateTable("attempt")
+          .set({ state: AttemptState.Interrupted, finished_at: t })
+          .where("run_id", "=", run.id)
+          .where("state", "=", AttemptState.Running)
+          .execute();
+        const steps = await trx
+          .updateTable("step")
+          .set({ state: StepState.Pending, claimed_by: null, heartbeat_at: null, updated_at: t })
+          .where("claimed_by", "=", run.id)
+          .where("state", "=", StepState.Running)
+          .executeTakeFirst();
+        await trx.updateTable("run").set({ state: "interrupted", finished_at: t }).where("id", "=", run.id).execute();
+        await this.refreshMousStates(trx, campaignId);
+        return Number(steps.numUpdatedRows);
+      });
+    }
+    return freed;
+  }
+
+  async runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]> {
+    // The first step of each live MOUS that has not succeeded, when it is pending: steps of
+    // one MOUS run in order.
+    const rows = await this.db
+      .selectFrom("step as s")
+      .innerJoin("mous as m", "m.id", "s.mous_id")
+      .select(["s.id", "s.mous_id", "m.mous_uid", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
+      .where("s.campaign_id", "=", campaignId)
+      .where("s.state", "=", StepState.Pending)
+      .where("m.state", "in", [MousState.Pending, MousState.Running])
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("step as e")
+              .select("e.id")
+              .whereRef("e.mous_id", "=", "s.mous_id")
+              .whereRef("e.ordinal", "<", "s.ordinal")
+              .where("e.state", "!=", StepState.Succeeded),
+          ),
+        ),
+      )
+      .orderBy("m.ordinal")
+      .orderBy("s.ordinal")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      mousId: r.mous_id,
+      mousUid: r.mous_uid,
+      name: r.name as StepName,
+      ordinal: r.ordinal,
+      state: r.state as StepState,
+      attempts: r.attempts,
+      outputs: parseJson(r.outputs_json),
+    }));
+  }
+
+  async claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const t = now();
+      const claimed = await trx
+        .updateTable("step")
+        .set((eb) => ({
+          state: StepState.Running,
+          claimed_by: runId,
+          heartbeat_at: t,
+          started_at: t,
+          finished_at: null,
+          attempts: eb("attempts", "+", 1),
+          updated_at: t,
+        }))
+        .where("id", "=", stepId)
+        .where("state", "=", StepState.Pending)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+      const step = await trx
+        .selectFrom("step as s")
+        .innerJoin("mous as m", "m.id", "s.mous_id")
+        .select(["s.id", "s.mous_id", "m.mous_uid", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
+        .where("s.id", "=", stepId)
+        .executeTakeFirstOrThrow();
+      const attemptId = `${stepId}#${step.attempts}`;
+      await trx
+        .insertInto("attempt")
+        .values({
+          id: attemptId,
+          step_id: stepId,
+          run_id: runId,
+          number: step.attempts,
+          state: AttemptState.Running,
+          started_at: t,
+          finished_at: null,
+          exit_code: null,
+          signal: null,
+          wall_seconds: null,
+          peak_rss_bytes: null,
+          memory_limit_bytes: null,
+          runtime_id: null,
+          command_json: null,
+          log_path: null,
+          stdout_path: null,
+          stderr_path: null,
+        })
+        .execute();
+      await trx.updateTable("mous").set({ state: MousState.Running, updated_at: t }).where("id", "=", step.mous_id).execute();
+      const earlier = await trx
+        .selectFrom("step")
+        .select(["name", "outputs_json"])
+        .where("mous_id", "=", step.mous_id)
+        .where("ordinal", "<", step.ordinal)
+        .execute();
+      const inputs: Record<string, Record<string, unknown>> = {};
+      for (const e of earlier) inputs[e.name] = parseJson(e.outputs_json) ?? {};
+      return {
+        id: step.id,
+        mousId: step.mous_id,
+        mousUid: step.mous_uid,
+        name: step.name as StepName,
+        ordinal: step.ordinal,
+        state: StepState.Running,
+        attempts: step.attempts,
+        outputs: parseJson(step.outputs_json),
+        attemptId,
+        attemptNumber: step.attempts,
+        inputs,
+      };
+    });
+  }
+
+  async noteAttemptLogs(
+    attemptId: string,
+    logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[] },
+  ): Promise<void> {
+    await this.db
+      .updateTable("attempt")
+      .set({
+        ...(logs.log !== undefined && { log_path: logs.log }),
+        ...(logs.stdout !== undefined && { stdout_path: logs.stdout }),
+        ...(logs.stderr !== undefined && { stderr_path: logs.stderr }),
+        ...(logs.command !== undefined && { command_json: JSON.stringify(logs.command) }),
+      })
+      .where("id", "=", attemptId)
+      .execute();
+  }
+
+  async finishAttempt(attemptId: string, result: AttemptResult): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const t = now();
+      const attempt = await trx.selectFrom("attempt").select(["step_id", "number", "state"]).where("id", "=", attemptId).executeTakeFirst();
+      if (!attempt) throw new ReimageError(ErrorCode.Store, `no attempt ${attemptId} in the store`);
+      if (attempt.state !== AttemptState.Running) {
+        throw new ReimageError(ErrorCode.Store, `attempt ${attemptId} is already ${attempt.state}`);
+      }
+      const step = await trx.selectFrom("step").select(["mous_id", "campaign_id", "ordinal"]).where("id", "=", attempt.step_id).executeTakeFirstOrThrow();
+      const p = result.process;
+      await trx
+        .updateTable("attempt")
+        .set({
+          state: result.state,
+          finished_at: t,
+          ...(p && {
+            exit_code: p.exitCode,
+            signal: p.signal,
+            wall_seconds: p.wallSeconds,
+            peak_rss_bytes: p.peakRssBytes,
+            memory_limit_bytes: p.memoryLimitBytes ?? null,
+            runtime_id: p.runtimeId ?? null,
+            command_json: JSON.stringify(p.command),
+            log_path: p.logFile ?? null,
+            stdout_path: p.stdoutFile ?? null,
+            stderr_path: p.stderrFile ?? null,
+          }),
+        })
+        .where("id", "=", attemptId)
+        .execute();
+
+      for (const product of result.products ?? []) {
+        // A re-run of a step replaces what an earlier attempt recorded at the same path.
+        await trx.deleteFrom("product").where("mous_id", "=", step.mous_id).where("path", "=", product.path).execute();
+        await trx
+          .insertInto("product")
+          .values({
+            id: `${step.mous_id}:${product.path}`,
+            mous_id: step.mous_id,
+            step_id: attempt.step_id,
+            path: product.path,
+            kind: product.kind,
+            size_bytes: product.sizeBytes,
+            sha256: product.sha256,
+            meta_json: product.meta ? JSON.stringify(product.meta) : null,
+            created_at: t,
+          })
+          .execute();
+      }
+      if (result.failure) {
+        await trx
+          .insertInto("error")
+          .values({
+            id: `${attemptId}:error`,
+            attempt_id: attemptId,
+            step_id: attempt.step_id,
+            mous_id: step.mous_id,
+            class: result.failure.errorClass,
+            message: result.failure.message,
+            evidence_line: result.failure.evidenceLine ?? null,
+            evidence_file: result.failure.evidenceFile ?? null,
+            created_at: t,
+          })
+          .execute();
+      }
+
+      const stepState =
+        result.state === AttemptState.Succeeded
+          ? StepState.Succeeded
+          : result.state === AttemptState.Interrupted || result.willRetry
+            ? StepState.Pending
+            : StepState.Failed;
+      await trx
+        .updateTable("step")
+        .set({
+          state: stepState,
+          claimed_by: null,
+          heartbeat_at: null,
+          finished_at: stepState === StepState.Pending ? null : t,
+          error_class: result.failure?.errorClass ?? null,
+          ...(result.outputs !== undefined && { outputs_json: JSON.stringify(result.outputs) }),
+          updated_at: t,
+        })
+        .where("id", "=", attempt.step_id)
+        .execute();
+      if (result.nothingToProcess) {
+        await trx
+          .updateTable("step")
+          .set({ state: StepState.Skipped, updated_at: t })
+          .where("mous_id", "=", step.mous_id)
+          .where("ordinal", ">", step.ordinal)
+          .execute();
+        await trx.updateTable("mous").set({ state: MousState.NothingToProcess, updated_at: t }).where("id", "=", step.mous_id).execute();
+      } else {
+        await this.refreshMousStates(trx, step.campaign_id, step.mous_id);
+      }
+    });
+  }
+
+  async resetFailed(campaignId: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const t = now();
+      const res = await trx
+        .updateTable("step")
+        .set({ state: StepState.Pending, finished_at: null, updated_at: t })
+        .where("campaign_id", "=", campaignId)
+        .where("state", "=", StepState.Failed)
+        .executeTakeFirst();
+      await trx
+        .updateTable("mous")
+        .set({ state: MousState.Pending, updated_at: t })
+        .where("campaign_id", "=", campaignId)
+        .where("state", "=", MousState.Failed)
+        .execute();
+      return Number(res.numUpdatedRows);
+    });
+  }
+
+  /** A MOUS's state follows from its steps: any failed, all done, any started, or none. */
+  private async refreshMousStates(trx: Transaction<Database>, campaignId: string, mousId?: string): Promise<void> {
+    let q = trx
+      .selectFrom("step")
+      .select(["mous_id", "state"])
+      .where("campaign_id", "=", campaignId);
+    if (mousId !== undefined) q = q.where("mous_id", "=", mousId);
+    const steps = await q.execute();
+    const byMous = new Map<string, string[]>();
+    for (const s of steps) byMous.set(s.mous_id, [...(byMous.get(s.mous_id) ?? []), s.state]);
+    const t = now();
+    for (const [id, states] of byMous) {
+      const current = await trx.selectFrom("mous").select("state").where("id", "=", id).executeTakeFirstOrThrow();
+      if (current.state === MousState.NothingToProcess) continue;
+      const state = states.includes(StepState.Failed)
+        ? MousState.Failed
+        : states.every((s) => s === StepState.Succeeded || s === StepState.Skipped)
+          ? MousState.Succeeded
+          : states.includes(StepState.Running) || states.some((s) => s === StepState.Succeeded)
+            ? MousState.Running
+            : MousState.Pending;
+      if (state !== current.state) await trx.updateTable("mous").set({ state, updated_at: t }).where("id", "=", id).execute();
+    }
+  }
+
+  async report(campaignId: string): Promise<CampaignReport> {
+    const campaign = await this.getCampaign(campaignId);
+    if (!campaign) throw new ReimageError(ErrorCode.BadInput, `no campaign "${campaignId}" in the store`);
+    const [mouses, steps, attempts, products, errors] = await Promise.all([
+      this.db.selectFrom("mous").selectAll().where("campaign_id", "=", campaignId).orderBy("ordinal").execute(),
+      this.db.selectFrom("step").selectAll().where("campaign_id", "=", campaignId).orderBy("ordinal").execute(),
+      this.db
+        .selectFrom("attempt as a")
+        .innerJoin("step as s", "s.id", "a.step_id")
+        .selectAll("a")
+        .where("s.campaign_id", "=", campaignId)
+        .orderBy("a.number")
+        .execute(),
+      this.db
+        .selectFrom("product as p")
+        .innerJoin("step as s", "s.id", "p.step_id")
+        .select(["p.mous_id", "p.path", "p.kind", "p.size_bytes", "p.sha256", "p.meta_json", "s.name as step"])
+        .where("s.campaign_id", "=", campaignId)
+        .orderBy("p.path")
+        .execute(),
+      this.db
+        .selectFrom("error as e")
+        .innerJoin("step as s", "s.id", "e.step_id")
+        .innerJoin("attempt as a", "a.id", "e.attempt_id")
+        .select(["e.mous_id", "s.name as step", "a.number", "e.class", "e.message", "e.evidence_line", "e.evidence_file"])
+        .where("s.campaign_id", "=", campaignId)
+        .orderBy("e.created_at")
+        .execute(),
+    ]);
+    const attemptsByStep = groupBy(attempts, (a) => a.step_id);
+    const counts: Record<MousState, number> = {
+      [MousState.Pending]: 0,
+      [MousState.Running]: 0,
+      [MousState.Succeeded]: 0,
+      [MousState.Failed]: 0,
+      [MousState.NothingToProcess]: 0,
+    };
+    const reports: MousReport[] = mouses.map((m) => {
+      counts[m.state as MousState] += 1;
+      return {
+        mousUid: m.mous_uid,
+        projectCode: m.project_code,
+        sourceName: m.source_name,
+        category: m.category,
+        state: m.state as MousState,
+        steps: steps
+          .filter((s) => s.mous_id === m.id)
+          .map((s) => ({
+            name: s.name as StepName,
+            state: s.state as StepState,
+            startedAt: s.started_at,
+            finishedAt: s.finished_at,
+            attempts: (attemptsByStep.get(s.id) ?? []).map(
+              (a): AttemptReport => ({
+                number: a.number,
+                state: a.state as AttemptState,
+                startedAt: a.started_at,
+                finishedAt: a.finished_at,
+                exitCode: a.exit_code,
+                signal: a.signal,
+                wallSeconds: a.wall_seconds,
+                peakRssBytes: a.peak_rss_bytes === null ? null : Number(a.peak_rss_bytes),
+                memoryLimitBytes: a.memory_limit_bytes === null ? null : Number(a.memory_limit_bytes),
+                logPath: a.log_path,
+                stdoutPath: a.stdout_path,
+                stderrPath: a.stderr_path,
+                runId: a.run_id,
+              }),
+            ),
+          })),
+        products: products
+          .filter((p) => p.mous_id === m.id)
+          .map((p) => ({
+            path: p.path,
+            kind: p.kind as ProductKind,
+            sizeBytes: Number(p.size_bytes),
+            sha256: p.sha256,
+            meta: parseJson(p.meta_json) ?? undefined,
+            step: p.step as StepName,
+          })),
+        errors: errors
+          .filter((e) => e.mous_id === m.id)
+          .map((e) => ({
+            step: e.step as StepName,
+            attempt: e.number,
+            errorClass: e.class as ErrorClass,
+            message: e.message,
+            evidenceLine: e.evidence_line,
+            evidenceFile: e.evidence_file,
+          })),
+      };
+    });
+    return { campaign, counts, mouses: reports };
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function toCampaign(row: Database["campaign"]): CampaignRow {
+  return {
+    id: row.id,
+    name: row.name,
+    recipe: row.recipe,
+    archive: row.archive,
+    options: JSON.parse(row.options_json) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}

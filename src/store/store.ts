@@ -1,0 +1,153 @@
+/**
+ * The campaign store: everything reimage records, behind the calls the campaign engine,
+ * the CLI and the dashboard make. One implementation over Kysely serves SQLite and
+ * PostgreSQL; only this folder speaks SQL.
+ */
+import type {
+  AttemptState,
+  ErrorClass,
+  MousState,
+  ProcessRecord,
+  ProductRecord,
+  StepFailure,
+  StepName,
+  StepState,
+} from "../domain/campaign.js";
+
+export interface NewCampaign {
+  readonly id: string;
+  readonly name: string;
+  readonly recipe: string;
+  /** Where the MOUSs come from: a mirror folder or a request-handler URL. */
+  readonly archive: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface NewMous {
+  readonly mousUid: string;
+  readonly projectCode: string;
+  readonly sourceName?: string | undefined;
+  readonly category?: string | undefined;
+}
+
+export interface CampaignRow extends NewCampaign {
+  readonly createdAt: string;
+}
+
+export interface StepRow {
+  readonly id: string;
+  readonly mousId: string;
+  readonly mousUid: string;
+  readonly name: StepName;
+  readonly ordinal: number;
+  readonly state: StepState;
+  readonly attempts: number;
+  readonly outputs: Readonly<Record<string, unknown>> | null;
+}
+
+export interface ClaimedStep extends StepRow {
+  readonly attemptId: string;
+  readonly attemptNumber: number;
+  /** Outputs of this MOUS's earlier steps, by step name: what this step starts from. */
+  readonly inputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+export interface AttemptResult {
+  readonly state: Exclude<AttemptState, "running">;
+  readonly process?: ProcessRecord | undefined;
+  readonly products?: readonly ProductRecord[] | undefined;
+  readonly failure?: StepFailure | undefined;
+  readonly outputs?: Readonly<Record<string, unknown>> | undefined;
+  /** The step found nothing to process: later steps are skipped, the MOUS is not failed. */
+  readonly nothingToProcess?: boolean | undefined;
+  /** A failed attempt that a retry policy will run again: the step goes back to pending. */
+  readonly willRetry?: boolean | undefined;
+}
+
+export interface AttemptReport {
+  readonly number: number;
+  readonly state: AttemptState;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly wallSeconds: number | null;
+  readonly peakRssBytes: number | null;
+  readonly memoryLimitBytes: number | null;
+  readonly logPath: string | null;
+  readonly stdoutPath: string | null;
+  readonly stderrPath: string | null;
+  readonly runId: string;
+}
+
+export interface StepReport {
+  readonly name: StepName;
+  readonly state: StepState;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly attempts: readonly AttemptReport[];
+}
+
+export interface ErrorReport {
+  readonly step: StepName;
+  readonly attempt: number;
+  readonly errorClass: ErrorClass;
+  readonly message: string;
+  readonly evidenceLine: string | null;
+  readonly evidenceFile: string | null;
+}
+
+export interface MousReport {
+  readonly mousUid: string;
+  readonly projectCode: string;
+  readonly sourceName: string | null;
+  readonly category: string | null;
+  readonly state: MousState;
+  readonly steps: readonly StepReport[];
+  readonly products: readonly (ProductRecord & { readonly step: StepName })[];
+  readonly errors: readonly ErrorReport[];
+}
+
+export interface CampaignReport {
+  readonly campaign: CampaignRow;
+  readonly counts: Readonly<Record<MousState, number>>;
+  readonly mouses: readonly MousReport[];
+}
+
+export interface RunRow {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly state: "running" | "finished" | "interrupted";
+  readonly heartbeatAt: string;
+}
+
+export interface CampaignStore {
+  /** Creates the campaign with a pending step per MOUS and step name; a no-op if it exists. */
+  createCampaign(campaign: NewCampaign, mouses: readonly NewMous[], steps: readonly StepName[]): Promise<{ created: boolean }>;
+  getCampaign(id: string): Promise<CampaignRow | undefined>;
+  listCampaigns(): Promise<readonly CampaignRow[]>;
+
+  startRun(campaignId: string, host: string, pid: number): Promise<string>;
+  heartbeatRun(runId: string): Promise<void>;
+  finishRun(runId: string, state: "finished" | "interrupted"): Promise<void>;
+  /**
+   * Runs still marked running whose process is gone (`isAlive` says so): their attempts
+   * become interrupted and their steps pending again. Returns how many steps were freed.
+   */
+  recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<number>;
+
+  /** Pending steps that may start: the MOUS has not failed and every earlier step succeeded. */
+  runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]>;
+  /** Atomically takes a pending step for this run and opens its next attempt. */
+  claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined>;
+  /** Records the attempt's logs as soon as they are known, so a kill -9 keeps them. */
+  noteAttemptLogs(attemptId: string, logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[] }): Promise<void>;
+  /** Closes an attempt: its process record, products and error, and the step's and MOUS's states, in one transaction. */
+  finishAttempt(attemptId: string, result: AttemptResult): Promise<void>;
+  /** Puts the failed steps of failed MOUSs back to pending (a new attempt each). */
+  resetFailed(campaignId: string): Promise<number>;
+
+  report(campaignId: string): Promise<CampaignReport>;
+  close(): Promise<void>;
+}
