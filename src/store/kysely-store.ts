@@ -164,10 +164,11 @@ export class KyselyCampaignStore implements CampaignStore {
       .where("s.campaign_id", "=", campaignId)
       .where("s.state", "=", StepState.Pending)
       .where("m.state", "in", [MousState.Pending, MousState.Running])
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("step as e")
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("step as e")
               .select("e.id")
               .whereRef("e.mous_id", "=", "s.mous_id")
               .whereRef("e.ordinal", "<", "s.ordinal")
