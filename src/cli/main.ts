@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { loadConfig } from "../config.js";
+import { registerArchiveCommands } from "./archive-commands.js";
 import { registerCasaCommands } from "./casa-commands.js";
 
 const program = new Command()
@@ -19,6 +20,7 @@ const config = () => {
 };
 
 registerCasaCommands(program, config);
+registerArchiveCommands(program, config);
 
 program.parseAsync(process.argv).catch((caught: unknown) => {
   const err = caught instanceof Error ? caught : new Error(String(caught));
