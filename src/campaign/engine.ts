@@ -1,0 +1,210 @@
+/**
+ * The campaign engine: takes runnable steps from the store, starts as many as the cores and
+ * the memory budget allow (one step per MOUS at a time, since a MOUS's steps run in
+ * order), and records every attempt. It holds no state of its own between calls: all of it
+ * is in the store, so a campaign stopped in any way (Ctrl-C, kill -9, a crash) resumes by
+ * calling `runCampaign` again. Finished steps are never run again; a step that was running
+ * when its process died is marked interrupted and run again as a new attempt, in a fresh
+ * attempt folder, so that no log is overwritten.
+ */
+import { hostname } from "node:os";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { AttemptState, ErrorClass, type StepFailure, type StepName } from "../domain/campaign.js";
+import { coerceError, ReimageError } from "../domain/errors.js";
+import { parseUid } from "../domain/glossary.js";
+import type { AttemptResult, CampaignRow, CampaignStore, ClaimedStep, RunRow } from "../store/store.js";
+
+export interface StepContext {
+  readonly campaign: CampaignRow;
+  readonly step: ClaimedStep;
+  /** This MOUS's folder in the campaign: `<campaignDir>/mous/<uid___...>`. */
+  readonly mousDir: string;
+  /** This attempt's own folder (logs, scripts): `<mousDir>/attempts/<step>.<n>`. */
+  readonly attemptDir: string;
+  readonly signal: AbortSignal;
+  /** A line of progress for the operator (also the heartbeat's evidence of life). */
+  readonly emit: (line: string) => void;
+  /** Records log paths in the store as soon as they are known, before the work starts. */
+  readonly noteLogs: (logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[] }) => Promise<void>;
+}
+
+export type StepOutcome = Omit<AttemptResult, "state"> & { readonly state: "succeeded" | "failed" };
+export type StepRunner = (ctx: StepContext) => Promise<StepOutcome>;
+
+export type CampaignEvent =
+  | { readonly type: "run-started"; readonly runId: string; readonly recoveredSteps: number }
+  | { readonly type: "step-started"; readonly mousUid: string; readonly step: StepName; readonly attempt: number }
+  | { readonly type: "step-output"; readonly mousUid: string; readonly step: StepName; readonly line: string }
+  | {
+      readonly type: "step-finished";
+      readonly mousUid: string;
+      readonly step: StepName;
+      readonly attempt: number;
+      readonly state: AttemptResult["state"];
+      readonly seconds: number;
+      readonly failure?: StepFailure | undefined;
+    }
+  | { readonly type: "run-finished"; readonly runId: string; readonly state: "finished" | "interrupted" };
+
+export interface EngineOptions {
+  readonly store: CampaignStore;
+  readonly campaignId: string;
+  readonly campaignDir: string;
+  readonly steps: Readonly<Record<StepName, StepRunner>>;
+  /** Steps running at once (cores). */
+  readonly maxParallel: number;
+  /** Memory the steps running at once may use together. */
+  readonly memoryBudgetBytes: number;
+  /** Predicted peak memory of a step; the scheduler starts a step only if it fits. */
+  readonly predictMemoryBytes: (step: ClaimedStep | { name: StepName }) => number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: CampaignEvent) => void;
+  readonly heartbeatMs?: number;
+  /** A run whose heartbeat is older than this is taken for dead, even if its pid exists. */
+  readonly staleAfterMs?: number;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly state: "finished" | "interrupted";
+  readonly attempts: number;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (caught) {
+    // EPERM: the process exists but belongs to someone else.
+    return (caught as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export async function runCampaign(options: EngineOptions): Promise<RunSummary> {
+  const { store, campaignId, signal } = options;
+  const emit = options.onEvent ?? (() => {});
+  const campaign = await store.getCampaign(campaignId);
+  if (!campaign) throw new ReimageError("bad-input", `no campaign "${campaignId}" in the store`);
+  const host = hostname();
+  const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
+  const isAlive = (run: RunRow) =>
+    run.host === host ? pidAlive(run.pid) && run.pid !== process.pid : Date.now() - Date.parse(run.heartbeatAt) < staleAfterMs;
+  const recoveredSteps = await store.recoverInterrupted(campaignId, isAlive);
+  const runId = await store.startRun(campaignId, host, process.pid);
+  emit({ type: "run-started", runId, recoveredSteps });
+
+  const heartbeat = setInterval(() => {
+    store.heartbeatRun(runId).catch((caught: unknown) => {
+      // A missed heartbeat is not fatal to this run; the next one may succeed.
+      emit({ type: "step-output", mousUid: "-", step: "fetch", line: `heartbeat failed: ${coerceError(caught).message}` });
+    });
+  }, options.heartbeatMs ?? 15_000);
+  heartbeat.unref();
+
+  const running = new Map<string, { mousId: string; memory: number; done: Promise<void> }>();
+  let attempts = 0;
+  try {
+    for (;;) {
+      if (signal?.aborted) break;
+      const memoryInUse = [...running.values()].reduce((sum, r) => sum + r.memory, 0);
+      const busyMous = new Set([...running.values()].map((r) => r.mousId));
+      const candidates =
+        running.size < options.maxParallel ? await store.runnableSteps(campaignId, options.maxParallel * 4 + running.size) : [];
+      let started = 0;
+      let used = memoryInUse;
+      for (const candidate of candidates) {
+        if (running.size >= options.maxParallel) break;
+        if (busyMous.has(candidate.mousId)) continue;
+        const memory = options.predictMemoryBytes(candidate);
+        // Always let one step run, even one predicted over budget: otherwise it never would.
+        if (running.size > 0 && used + memory > options.memoryBudgetBytes) continue;
+        const claimed = await store.claimStep(candidate.id, runId);
+        if (!claimed) continue;
+        attempts += 1;
+        started += 1;
+        used += memory;
+        busyMous.add(claimed.mousId);
+        const done = executeStep(options, campaign, claimed, emit).finally(() => running.delete(claimed.id));
+        running.set(claimed.id, { mousId: claimed.mousId, memory, done });
+      }
+      if (running.size === 0) {
+        if (started === 0) break; // nothing running, nothing runnable: the campaign is done
+        continue;
+      }
+      await Promise.race([...running.values()].map((r) => r.done));
+    }
+    // Cancelled: the running steps see the abort through their signal and end as interrupted.
+    await Promise.all([...running.values()].map((r) => r.done));
+  } finally {
+    clearInterval(heartbeat);
+  }
+  const state = signal?.aborted ? "interrupted" : "finished";
+  await store.finishRun(runId, state);
+  emit({ type: "run-finished", runId, state });
+  return { runId, state, attempts };
+}
+
+async function executeStep(
+  options: EngineOptions,
+  campaign: CampaignRow,
+  step: ClaimedStep,
+  emit: (event: CampaignEvent) => void,
+): Promise<void> {
+  const started = Date.now();
+  const fileId = parseUid(step.mousUid)?.fileId ?? step.mousUid.replace(/[^A-Za-z0-9_.-]/g, "_");
+  const mousDir = join(options.campaignDir, "mous", fileId);
+  const attemptDir = join(mousDir, "attempts", `${step.name}.${step.attemptNumber}`);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  // The campaign may have been cancelled between the claim and here: no event will come.
+  if (options.signal?.aborted) onAbort();
+  emit({ type: "step-started", mousUid: step.mousUid, step: step.name, attempt: step.attemptNumber });
+
+  let result: AttemptResult;
+  try {
+    await mkdir(attemptDir, { recursive: true });
+    const outcome = await options.steps[step.name]({
+      campaign,
+      step,
+      mousDir,
+      attemptDir,
+      signal: controller.signal,
+      emit: (line) => emit({ type: "step-output", mousUid: step.mousUid, step: step.name, line }),
+      noteLogs: (logs) => options.store.noteAttemptLogs(step.attemptId, logs),
+    });
+    result = controller.signal.aborted && outcome.state === "failed" ? { ...outcome, state: AttemptState.Interrupted } : outcome;
+  } catch (caught) {
+    const err = coerceError(caught);
+    result = controller.signal.aborted
+      ? { state: AttemptState.Interrupted }
+      : {
+          state: AttemptState.Failed,
+          failure: { errorClass: ErrorClass.Unknown, message: describe(err) },
+        };
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  await options.store.finishAttempt(step.attemptId, result);
+  emit({
+    type: "step-finished",
+    mousUid: step.mousUid,
+    step: step.name,
+    attempt: step.attemptNumber,
+    state: result.state,
+    seconds: (Date.now() - started) / 1000,
+    failure: result.failure,
+  });
+}
+
+/** An error's message with its causes, so that the store keeps the whole chain. */
+export function describe(err: Error): string {
+  const parts = [err.message];
+  let cause = err.cause;
+  while (cause instanceof Error) {
+    parts.push(cause.message);
+    cause = cause.cause;
+  }
+  return parts.join(": caused by: ");
+}
