@@ -7,6 +7,10 @@ export const ErrorCode = {
   BadInput: "bad-input",
   CasaMissing: "casa-missing",
   CasaSetupFailed: "casa-setup-failed",
+  /** A folder that should list CASA runtimes exists but cannot be read. */
+  CasaRuntimeUnreadable: "casa-runtime-unreadable",
+  /** A process could not be started at all (missing executable, bad working folder). */
+  ProcessStartFailed: "process-start-failed",
   ProcessFailed: "process-failed",
   TimeLimit: "time-limit",
   Cancelled: "cancelled",
