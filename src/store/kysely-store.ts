@@ -160,7 +160,7 @@ export class KyselyCampaignStore implements CampaignStore {
     const rows = await this.db
       .selectFrom("step as s")
       .innerJoin("mous as m", "m.id", "s.mous_id")
-      .select(["s.id", "s.mous_id", "m.mous_uid", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
+      .select(["s.id", "s.mous_id", "m.mous_uid", "m.project_code", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
       .where("s.campaign_id", "=", campaignId)
       .where("s.state", "=", StepState.Pending)
       .where("m.state", "in", [MousState.Pending, MousState.Running])
@@ -184,6 +184,7 @@ export class KyselyCampaignStore implements CampaignStore {
       id: r.id,
       mousId: r.mous_id,
       mousUid: r.mous_uid,
+      projectCode: r.project_code,
       name: r.name as StepName,
       ordinal: r.ordinal,
       state: r.state as StepState,
@@ -213,7 +214,7 @@ export class KyselyCampaignStore implements CampaignStore {
       const step = await trx
         .selectFrom("step as s")
         .innerJoin("mous as m", "m.id", "s.mous_id")
-        .select(["s.id", "s.mous_id", "m.mous_uid", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
+        .select(["s.id", "s.mous_id", "m.mous_uid", "m.project_code", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
         .where("s.id", "=", stepId)
         .executeTakeFirstOrThrow();
       const attemptId = `${stepId}#${step.attempts}`;
@@ -252,6 +253,7 @@ export class KyselyCampaignStore implements CampaignStore {
         id: step.id,
         mousId: step.mous_id,
         mousUid: step.mous_uid,
+        projectCode: step.project_code,
         name: step.name as StepName,
         ordinal: step.ordinal,
         state: StepState.Running,

@@ -38,6 +38,7 @@ export interface StepRow {
   readonly id: string;
   readonly mousId: string;
   readonly mousUid: string;
+  readonly projectCode: string;
   readonly name: StepName;
   readonly ordinal: number;
   readonly state: StepState;

@@ -1,0 +1,46 @@
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { ErrorClass, type StepFailure } from "../../domain/campaign.js";
+import { parseUid, type MousFileId } from "../../domain/glossary.js";
+import { classifyFailure, toLogLines, type LogLine } from "../classify.js";
+import type { JobOutcome } from "../../executors/executor.js";
+import type { StepContext } from "../engine.js";
+
+export function mousFileId(ctx: StepContext): MousFileId {
+  const ids = parseUid(ctx.step.mousUid);
+  if (!ids) throw new Error(`${ctx.step.mousUid} is not an ALMA MOUS uid`);
+  return ids.fileId;
+}
+
+/** An earlier step's output value, checked: a missing one means the store is inconsistent. */
+export function input(ctx: StepContext, step: string, key: string): unknown {
+  const value = ctx.step.inputs[step]?.[key];
+  if (value === undefined) throw new Error(`step ${ctx.step.name} of ${ctx.step.mousUid}: no "${key}" from step ${step}`);
+  return value;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+async function linesOf(file: string | undefined): Promise<LogLine[]> {
+  if (!file || !existsSync(file)) return [];
+  return toLogLines(file, await readFile(file, "utf8"));
+}
+
+/** Classifies a failed CASA job from everything it wrote: CASA log, stdout, stderr. */
+export async function classifyJob(outcome: JobOutcome): Promise<StepFailure> {
+  const lines = [
+    ...(await linesOf(outcome.logFile)),
+    ...(await linesOf(outcome.stdoutFile)),
+    ...(await linesOf(outcome.stderrFile)),
+  ];
+  return classifyFailure({ exitCode: outcome.exitCode, signal: outcome.signal, timedOut: outcome.timedOut, lines });
+}
+
+export function failure(errorClass: ErrorClass, message: string, evidence?: { line?: string; file?: string }): StepFailure {
+  return { errorClass, message, evidenceLine: evidence?.line, evidenceFile: evidence?.file };
+}

@@ -1,0 +1,37 @@
+/**
+ * Executors run CASA jobs for the campaign's steps: locally as child processes, or on a
+ * cluster through Slurm. A step describes the job as a value; the executor decides where
+ * it runs, and reports what happened as a value (a failing CASA is an outcome, not an
+ * exception).
+ */
+import type { ProcessRecord } from "../domain/campaign.js";
+import type { CasaRuntime } from "../domain/runtime.js";
+
+export interface CasaJob {
+  /** Shown in progress lines and logs: "<mous> <step>". */
+  readonly label: string;
+  readonly runtime: CasaRuntime;
+  readonly script: string;
+  readonly args?: readonly string[];
+  /** casashell gives the CASA shell's globals (execfile, task names) that scriptForPI needs. */
+  readonly mode: "casashell" | "python";
+  readonly cwd: string;
+  /** Files this attempt writes its CASA log, stdout and stderr to; never reused by another attempt. */
+  readonly logFile: string;
+  readonly stdoutFile: string;
+  readonly stderrFile: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cores?: number;
+  readonly memoryLimitBytes?: number;
+  readonly timeLimitSeconds?: number;
+}
+
+export interface JobOutcome extends ProcessRecord {
+  readonly timedOut: boolean;
+  readonly cancelled: boolean;
+}
+
+export interface Executor {
+  readonly name: string;
+  run(job: CasaJob, signal: AbortSignal, onLine?: (line: string) => void): Promise<JobOutcome>;
+}
