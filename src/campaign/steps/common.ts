@@ -41,6 +41,6 @@ export async function classifyJob(outcome: JobOutcome): Promise<StepFailure> {
   return classifyFailure({ exitCode: outcome.exitCode, signal: outcome.signal, timedOut: outcome.timedOut, lines });
 }
 
-export function failure(errorClass: ErrorClass, message: string, evidence?: { line?: string; file?: string }): StepFailure {
+export function failure(errorClass: ErrorClass, message: string, evidence?: { line?: string | undefined; file?: string | undefined }): StepFailure {
   return { errorClass, message, evidenceLine: evidence?.line, evidenceFile: evidence?.file };
 }
