@@ -10,6 +10,8 @@ export interface Config {
   readonly cacheDir: string;
   /** Where a campaign keeps its archive copy, database and products. */
   readonly workDir: string;
+  /** The store: a SQLite file path or a postgres:// URL; default `<workDir>/reimage.sqlite`. */
+  readonly storeUrl: string | undefined;
   readonly casa: {
     /** The Python that builds the modular CASA virtual environment. */
     readonly python: string;
@@ -24,7 +26,7 @@ export interface Config {
   readonly plainProgress: boolean;
 }
 
-export type ConfigOverrides = { workDir?: string | undefined; cacheDir?: string | undefined };
+export type ConfigOverrides = { workDir?: string | undefined; cacheDir?: string | undefined; store?: string | undefined };
 
 function list(value: string | undefined): string[] {
   return (value ?? "").split(delimiter).filter((s) => s.length > 0);
@@ -44,6 +46,7 @@ export function loadConfig(
   return {
     cacheDir,
     workDir,
+    storeUrl: overrides.store ?? env["REIMAGE_STORE"],
     casa: {
       python: env["REIMAGE_PYTHON"] ?? "python3",
       modularEnvDir: resolve(env["REIMAGE_CASA_ENV"] ?? join(cacheDir, "casa-modular")),

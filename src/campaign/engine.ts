@@ -33,7 +33,13 @@ export type StepOutcome = Omit<AttemptResult, "state"> & { readonly state: "succ
 export type StepRunner = (ctx: StepContext) => Promise<StepOutcome>;
 
 export type CampaignEvent =
-  | { readonly type: "run-started"; readonly runId: string; readonly recoveredSteps: number }
+  | {
+      readonly type: "run-started";
+      readonly runId: string;
+      readonly recoveredSteps: number;
+      readonly totalSteps: number;
+      readonly doneSteps: number;
+    }
   | { readonly type: "step-started"; readonly mousUid: string; readonly step: StepName; readonly attempt: number }
   | { readonly type: "step-output"; readonly mousUid: string; readonly step: StepName; readonly line: string }
   | {
@@ -92,7 +98,8 @@ export async function runCampaign(options: EngineOptions): Promise<RunSummary> {
     run.host === host ? pidAlive(run.pid) && run.pid !== process.pid : Date.now() - Date.parse(run.heartbeatAt) < staleAfterMs;
   const recoveredSteps = await store.recoverInterrupted(campaignId, isAlive);
   const runId = await store.startRun(campaignId, host, process.pid);
-  emit({ type: "run-started", runId, recoveredSteps });
+  const counts = await store.stepCounts(campaignId);
+  emit({ type: "run-started", runId, recoveredSteps, totalSteps: counts.total, doneSteps: counts.done });
 
   const heartbeat = setInterval(() => {
     store.heartbeatRun(runId).catch((caught: unknown) => {

@@ -4,6 +4,7 @@
  * it runs, and reports what happened as a value (a failing CASA is an outcome, not an
  * exception).
  */
+import { join } from "node:path";
 import type { ProcessRecord } from "../domain/campaign.js";
 import type { CasaRuntime } from "../domain/runtime.js";
 
@@ -16,10 +17,9 @@ export interface CasaJob {
   /** casashell gives the CASA shell's globals (execfile, task names) that scriptForPI needs. */
   readonly mode: "casashell" | "python";
   readonly cwd: string;
-  /** Files this attempt writes its CASA log, stdout and stderr to; never reused by another attempt. */
-  readonly logFile: string;
-  readonly stdoutFile: string;
-  readonly stderrFile: string;
+  /** The attempt's own folder for `<name>.casa.log`, `.stdout.log`, `.stderr.log`; never shared by two attempts. */
+  readonly logDir: string;
+  readonly name: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly cores?: number;
   readonly memoryLimitBytes?: number;
@@ -34,4 +34,13 @@ export interface JobOutcome extends ProcessRecord {
 export interface Executor {
   readonly name: string;
   run(job: CasaJob, signal: AbortSignal, onLine?: (line: string) => void): Promise<JobOutcome>;
+}
+
+/** Where a job's logs go: known before it starts, so the store can point at them at once. */
+export function jobLogPaths(job: Pick<CasaJob, "logDir" | "name">): { log: string; stdout: string; stderr: string } {
+  return {
+    log: join(job.logDir, `${job.name}.casa.log`),
+    stdout: join(job.logDir, `${job.name}.stdout.log`),
+    stderr: join(job.logDir, `${job.name}.stderr.log`),
+  };
 }

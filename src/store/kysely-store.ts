@@ -425,6 +425,23 @@ export class KyselyCampaignStore implements CampaignStore {
     }
   }
 
+  async stepCounts(campaignId: string): Promise<{ total: number; done: number }> {
+    const rows = await this.db
+      .selectFrom("step")
+      .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("campaign_id", "=", campaignId)
+      .groupBy("state")
+      .execute();
+    let total = 0;
+    let done = 0;
+    for (const r of rows) {
+      const n = Number(r.n);
+      total += n;
+      if (r.state !== StepState.Pending && r.state !== StepState.Running) done += n;
+    }
+    return { total, done };
+  }
+
   async report(campaignId: string): Promise<CampaignReport> {
     const campaign = await this.getCampaign(campaignId);
     if (!campaign) throw new ReimageError(ErrorCode.BadInput, `no campaign "${campaignId}" in the store`);

@@ -149,6 +149,8 @@ export interface CampaignStore {
   /** Puts the failed steps of failed MOUSs back to pending (a new attempt each). */
   resetFailed(campaignId: string): Promise<number>;
 
+  /** How many steps the campaign has, and how many are finished (succeeded, failed or skipped). */
+  stepCounts(campaignId: string): Promise<{ total: number; done: number }>;
   report(campaignId: string): Promise<CampaignReport>;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { readDelivery } from "../../archive/delivery.js";
 import { discoverFromCalibrationScripts, satisfiesPrefix, type VersionRequirement } from "../../casa/version-discovery.js";
 import { ErrorClass } from "../../domain/campaign.js";
 import { parseCasaVersion, compareCasaVersions, type CasaRuntime } from "../../domain/runtime.js";
-import type { Executor } from "../../executors/executor.js";
+import { jobLogPaths, type Executor } from "../../executors/executor.js";
 import { casaScriptsDir } from "../../paths.js";
 import type { StepRunner } from "../engine.js";
 import { classifyJob, failure, input, mousFileId } from "./common.js";
@@ -117,15 +117,17 @@ export function restoreStep(options: RestoreOptions): StepRunner {
       script: wrapper,
       mode: "casashell" as const,
       cwd: scriptDir,
-      logFile: join(ctx.attemptDir, "casa.log"),
-      stdoutFile: join(ctx.attemptDir, "stdout.txt"),
-      stderrFile: join(ctx.attemptDir, "stderr.txt"),
+      logDir: ctx.attemptDir,
+      name: "restore",
       // Modular CASA has no casalith: the shim answers with the running CASA's version.
       env: runtime.kind === "modular" ? { PYTHONPATH: join(casaScriptsDir, "shims") } : {},
       ...(options.timeLimitSeconds !== undefined && { timeLimitSeconds: options.timeLimitSeconds }),
     };
-    await ctx.noteLogs({ log: job.logFile, stdout: job.stdoutFile, stderr: job.stderrFile });
-    const outcome = await options.executor.run(job, ctx.signal, ctx.emit);
+    await ctx.noteLogs(jobLogPaths(job));
+    // scriptForPI announces its stages on lines starting with '#'; CASA's chatter stays in the logs.
+    const outcome = await options.executor.run(job, ctx.signal, (line) => {
+      if (/^#|^ERROR/.test(line)) ctx.emit(line);
+    });
     const process = { ...outcome, runtimeId: runtime.id };
     if (outcome.exitCode !== 0 || outcome.signal) {
       return { state: "failed", process, failure: await classifyJob(outcome), outputs: { runtimeId: runtime.id } };
