@@ -25,8 +25,14 @@ export interface StepContext {
   readonly signal: AbortSignal;
   /** A line of progress for the operator (also the heartbeat's evidence of life). */
   readonly emit: (line: string) => void;
-  /** Records log paths in the store as soon as they are known, before the work starts. */
-  readonly noteLogs: (logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[] }) => Promise<void>;
+  /** Records log paths and the process group in the store as soon as they are known. */
+  readonly noteLogs: (logs: {
+    log?: string;
+    stdout?: string;
+    stderr?: string;
+    command?: readonly string[];
+    processGroup?: number;
+  }) => Promise<void>;
 }
 
 export type StepOutcome = Omit<AttemptResult, "state"> & { readonly state: "succeeded" | "failed" };
@@ -67,6 +73,8 @@ export interface EngineOptions {
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: CampaignEvent) => void;
   readonly heartbeatMs?: number;
+  /** Stops what is left of an attempt whose run died (the executor knows how). */
+  readonly reapOrphan?: (processGroup: number, attemptId: string) => Promise<void>;
   /** A run whose heartbeat is older than this is taken for dead, even if its pid exists. */
   readonly staleAfterMs?: number;
 }
@@ -96,7 +104,13 @@ export async function runCampaign(options: EngineOptions): Promise<RunSummary> {
   const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
   const isAlive = (run: RunRow) =>
     run.host === host ? pidAlive(run.pid) && run.pid !== process.pid : Date.now() - Date.parse(run.heartbeatAt) < staleAfterMs;
-  const recoveredSteps = await store.recoverInterrupted(campaignId, isAlive);
+  const recovered = await store.recoverInterrupted(campaignId, isAlive);
+  const recoveredSteps = recovered.steps;
+  // CASA processes of a run that was killed may still be running, writing where the step
+  // is about to run again: stop them first.
+  for (const orphan of recovered.orphans) {
+    if (orphan.host === host) await options.reapOrphan?.(orphan.processGroup, orphan.attemptId);
+  }
   const runId = await store.startRun(campaignId, host, process.pid);
   const counts = await store.stepCounts(campaignId);
   emit({ type: "run-started", runId, recoveredSteps, totalSteps: counts.total, doneSteps: counts.done });

@@ -98,6 +98,11 @@ export interface RunCasaOptions extends Omit<CasaScriptCall, "logFile"> {
    * CASA run).
    */
   readonly onOutputLine?: (line: string, stream: "stdout" | "stderr") => void;
+  /**
+   * Called once the process exists, with its process group: the campaign records it, so
+   * that a run resuming after this one was killed can stop what it left running.
+   */
+  readonly onStarted?: (processGroup: number) => void;
   /** Default 200 ms: how often memory is sampled and output is read back. */
   readonly pollMs?: number;
   /**
@@ -197,6 +202,7 @@ export async function runCasaScript(options: RunCasaOptions): Promise<CasaRunRes
   // The child holds its own copies of the descriptors.
   await Promise.all([out.close(), err.close()]);
   const pgid = child.pid as number;
+  options.onStarted?.(pgid);
 
   let timedOut = false;
   let cancelled = false;

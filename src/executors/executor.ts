@@ -24,6 +24,8 @@ export interface CasaJob {
   readonly cores?: number;
   readonly memoryLimitBytes?: number;
   readonly timeLimitSeconds?: number;
+  /** The store's attempt id, put in the job's environment so that its processes can be recognised later. */
+  readonly attemptId?: string;
 }
 
 export interface JobOutcome extends ProcessRecord {
@@ -31,9 +33,17 @@ export interface JobOutcome extends ProcessRecord {
   readonly cancelled: boolean;
 }
 
+export interface JobHooks {
+  readonly onLine?: (line: string) => void;
+  /** Called once the job's processes exist, with their process group (local) or job id. */
+  readonly onStarted?: (processGroup: number) => void;
+}
+
 export interface Executor {
   readonly name: string;
-  run(job: CasaJob, signal: AbortSignal, onLine?: (line: string) => void): Promise<JobOutcome>;
+  run(job: CasaJob, signal: AbortSignal, hooks?: JobHooks): Promise<JobOutcome>;
+  /** Stops the processes an attempt of a dead run left behind, if they are still there. */
+  reap(processGroup: number, attemptId: string): Promise<void>;
 }
 
 /** Where a job's logs go: known before it starts, so the store can point at them at once. */

@@ -25,6 +25,7 @@ import type {
   MousReport,
   NewCampaign,
   NewMous,
+  RecoveredAttempts,
   RunRow,
   StepRow,
 } from "./store.js";
@@ -120,7 +121,7 @@ export class KyselyCampaignStore implements CampaignStore {
     await this.db.updateTable("run").set({ state, finished_at: now() }).where("id", "=", runId).execute();
   }
 
-  async recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<number> {
+  async recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<RecoveredAttempts> {
     const runs = await this.db
       .selectFrom("run")
       .select(["id", "host", "pid", "state", "heartbeat_at"])
@@ -131,9 +132,19 @@ export class KyselyCampaignStore implements CampaignStore {
       .map((r) => ({ id: r.id, host: r.host, pid: r.pid, state: "running" as const, heartbeatAt: r.heartbeat_at }))
       .filter((r) => !isAlive(r));
     let freed = 0;
+    const orphans: { attemptId: string; host: string; processGroup: number }[] = [];
     for (const run of dead) {
       freed += await this.db.transaction().execute(async (trx) => {
         const t = now();
+        const running = await trx
+          .selectFrom("attempt")
+          .select(["id", "process_group"])
+          .where("run_id", "=", run.id)
+          .where("state", "=", AttemptState.Running)
+          .execute();
+        for (const a of running) {
+          if (a.process_group !== null) orphans.push({ attemptId: a.id, host: run.host, processGroup: a.process_group });
+        }
         await trx
           .updateTable("attempt")
           .set({ state: AttemptState.Interrupted, finished_at: t })
@@ -151,7 +162,7 @@ export class KyselyCampaignStore implements CampaignStore {
         return Number(steps.numUpdatedRows);
       });
     }
-    return freed;
+    return { steps: freed, orphans };
   }
 
   async runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]> {
@@ -234,6 +245,7 @@ export class KyselyCampaignStore implements CampaignStore {
           peak_rss_bytes: null,
           memory_limit_bytes: null,
           runtime_id: null,
+          process_group: null,
           command_json: null,
           log_path: null,
           stdout_path: null,
@@ -268,7 +280,7 @@ export class KyselyCampaignStore implements CampaignStore {
 
   async noteAttemptLogs(
     attemptId: string,
-    logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[] },
+    logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[]; processGroup?: number },
   ): Promise<void> {
     await this.db
       .updateTable("attempt")
@@ -277,6 +289,7 @@ export class KyselyCampaignStore implements CampaignStore {
         ...(logs.stdout !== undefined && { stdout_path: logs.stdout }),
         ...(logs.stderr !== undefined && { stderr_path: logs.stderr }),
         ...(logs.command !== undefined && { command_json: JSON.stringify(logs.command) }),
+        ...(logs.processGroup !== undefined && { process_group: logs.processGroup }),
       })
       .where("id", "=", attemptId)
       .execute();

@@ -65,6 +65,7 @@ export interface AttemptTable {
   peak_rss_bytes: number | null;
   memory_limit_bytes: number | null;
   runtime_id: string | null;
+  process_group: number | null;
   command_json: string | null;
   log_path: string | null;
   stdout_path: string | null;

@@ -52,7 +52,11 @@ test("a run that died leaves its steps to be taken again, its attempts marked in
     const claimed = await store.claimStep(step!.id, dead);
     await store.noteAttemptLogs(claimed!.attemptId, { log: "/logs/fetch.1.log" });
 
-    assert.equal(await store.recoverInterrupted("c1", (r) => r.id !== dead), 1);
+    await store.noteAttemptLogs(claimed!.attemptId, { processGroup: 4242 });
+    assert.deepEqual(await store.recoverInterrupted("c1", (r) => r.id !== dead), {
+      steps: 1,
+      orphans: [{ attemptId: claimed!.attemptId, host: "host", processGroup: 4242 }],
+    });
     const again = await store.runnableSteps("c1", 1);
     assert.equal(again[0]?.id, step!.id);
     const live = await store.startRun("c1", "host", process.pid);

@@ -123,6 +123,12 @@ export interface RunRow {
   readonly heartbeatAt: string;
 }
 
+/** What recovery freed: steps to run again, and the processes the dead runs may have left. */
+export interface RecoveredAttempts {
+  readonly steps: number;
+  readonly orphans: readonly { readonly attemptId: string; readonly host: string; readonly processGroup: number }[];
+}
+
 export interface CampaignStore {
   /** Creates the campaign with a pending step per MOUS and step name; a no-op if it exists. */
   createCampaign(campaign: NewCampaign, mouses: readonly NewMous[], steps: readonly StepName[]): Promise<{ created: boolean }>;
@@ -136,14 +142,17 @@ export interface CampaignStore {
    * Runs still marked running whose process is gone (`isAlive` says so): their attempts
    * become interrupted and their steps pending again. Returns how many steps were freed.
    */
-  recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<number>;
+  recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<RecoveredAttempts>;
 
   /** Pending steps that may start: the MOUS has not failed and every earlier step succeeded. */
   runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]>;
   /** Atomically takes a pending step for this run and opens its next attempt. */
   claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined>;
   /** Records the attempt's logs as soon as they are known, so a kill -9 keeps them. */
-  noteAttemptLogs(attemptId: string, logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[] }): Promise<void>;
+  noteAttemptLogs(
+    attemptId: string,
+    logs: { log?: string; stdout?: string; stderr?: string; command?: readonly string[]; processGroup?: number },
+  ): Promise<void>;
   /** Closes an attempt: its process record, products and error, and the step's and MOUS's states, in one transaction. */
   finishAttempt(attemptId: string, result: AttemptResult): Promise<void>;
   /** Puts the failed steps of failed MOUSs back to pending (a new attempt each). */

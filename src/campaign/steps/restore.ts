@@ -8,6 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { readDelivery } from "../../archive/delivery.js";
 import { discoverFromCalibrationScripts, satisfiesPrefix, type VersionRequirement } from "../../casa/version-discovery.js";
 import { ErrorClass } from "../../domain/campaign.js";
+import { coerceError } from "../../domain/errors.js";
 import { parseCasaVersion, compareCasaVersions, type CasaRuntime } from "../../domain/runtime.js";
 import { jobLogPaths, type Executor } from "../../executors/executor.js";
 import { casaScriptsDir } from "../../paths.js";
@@ -113,6 +114,7 @@ export function restoreStep(options: RestoreOptions): StepRunner {
     );
     const job = {
       label: `${ctx.step.mousUid} restore`,
+      attemptId: ctx.step.attemptId,
       runtime,
       script: wrapper,
       mode: "casashell" as const,
@@ -125,8 +127,13 @@ export function restoreStep(options: RestoreOptions): StepRunner {
     };
     await ctx.noteLogs(jobLogPaths(job));
     // scriptForPI announces its stages on lines starting with '#'; CASA's chatter stays in the logs.
-    const outcome = await options.executor.run(job, ctx.signal, (line) => {
-      if (/^#|^ERROR/.test(line)) ctx.emit(line);
+    const outcome = await options.executor.run(job, ctx.signal, {
+      onLine: (line) => {
+        if (/^#|^ERROR/.test(line)) ctx.emit(line);
+      },
+      onStarted: (processGroup) => {
+        ctx.noteLogs({ processGroup }).catch((caught: unknown) => ctx.emit(`could not record the process group: ${coerceError(caught).message}`));
+      },
     });
     const process = { ...outcome, runtimeId: runtime.id };
     if (outcome.exitCode !== 0 || outcome.signal) {

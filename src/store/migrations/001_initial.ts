@@ -69,6 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("peak_rss_bytes", "bigint")
     .addColumn("memory_limit_bytes", "bigint")
     .addColumn("runtime_id", "text")
+    .addColumn("process_group", "integer")
     .addColumn("command_json", "text")
     .addColumn("log_path", "text")
     .addColumn("stdout_path", "text")
