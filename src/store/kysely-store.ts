@@ -518,6 +518,7 @@ export class KyselyCampaignStore implements CampaignStore {
                 wallSeconds: a.wall_seconds,
                 peakRssBytes: a.peak_rss_bytes === null ? null : Number(a.peak_rss_bytes),
                 memoryLimitBytes: a.memory_limit_bytes === null ? null : Number(a.memory_limit_bytes),
+                processGroup: a.process_group,
                 logPath: a.log_path,
                 stdoutPath: a.stdout_path,
                 stderrPath: a.stderr_path,

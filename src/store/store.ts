@@ -75,6 +75,7 @@ export interface AttemptReport {
   readonly wallSeconds: number | null;
   readonly peakRssBytes: number | null;
   readonly memoryLimitBytes: number | null;
+  readonly processGroup: number | null;
   readonly logPath: string | null;
   readonly stdoutPath: string | null;
   readonly stderrPath: string | null;
