@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./delivery.js";
 export * from "./campaign.js";
 export * from "./runtime.js";
+export * from "./ms-metadata.js";
