@@ -15,6 +15,7 @@ import datetime
 import gzip
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -267,8 +268,19 @@ class Recipe:
         }
         tmp = self.manifest + ".tmp"
         with open(tmp, "w") as f:
-            json.dump(manifest, f, indent=1)
+            # JSON has no NaN: a statistic CASA could not compute becomes null.
+            json.dump(_json_safe(manifest), f, indent=1, allow_nan=False)
         os.replace(tmp, self.manifest)
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 class MissingOutput(RuntimeError):

@@ -6,21 +6,26 @@
 import { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { registerArchiveCommands } from "./archive-commands.js";
+import { registerCampaignCommands } from "./campaign-commands.js";
 import { registerCasaCommands } from "./casa-commands.js";
+import { registerClassifyCommand } from "./classify-command.js";
 
 const program = new Command()
   .name("reimage")
   .description("Re-image ALMA MOUSs from the archive to homogeneous, recorded products.")
   .option("--work-dir <dir>", "where the campaign keeps archive, database and products")
-  .option("--cache-dir <dir>", "where reimage keeps the CASA environment");
+  .option("--cache-dir <dir>", "where reimage keeps the CASA environment")
+  .option("--store <location>", "the campaign store: a SQLite file or a postgres:// URL (default <work-dir>/reimage.sqlite)");
 
 const config = () => {
-  const o = program.opts<{ workDir?: string; cacheDir?: string }>();
-  return loadConfig({ workDir: o.workDir, cacheDir: o.cacheDir });
+  const o = program.opts<{ workDir?: string; cacheDir?: string; store?: string }>();
+  return loadConfig({ workDir: o.workDir, cacheDir: o.cacheDir, store: o.store });
 };
 
 registerCasaCommands(program, config);
 registerArchiveCommands(program, config);
+registerCampaignCommands(program, config);
+registerClassifyCommand(program);
 
 program.parseAsync(process.argv).catch((caught: unknown) => {
   const err = caught instanceof Error ? caught : new Error(String(caught));

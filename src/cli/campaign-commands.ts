@@ -1,0 +1,168 @@
+import type { Command } from "commander";
+import type { Config } from "../config.js";
+import { runDemo } from "../operations/demo.js";
+import { openWorkspaceStore, runWorkspaceCampaign, workspace, workspaceReport } from "../operations/workspace.js";
+import type { CampaignReport, CampaignStore } from "../store/store.js";
+import { progressView } from "./progress.js";
+import { table } from "./tables.js";
+
+const log = (line: string) => process.stderr.write(line + "\n");
+
+/** Ctrl-C once stops the campaign cleanly (running CASA killed, attempts marked interrupted); twice exits at once. */
+function interruptible(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let presses = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    presses += 1;
+    if (presses > 1) process.exit(130);
+    log(`\n${name}: stopping the campaign; it resumes where it stopped with \`reimage run\` (again to quit at once)`);
+    controller.abort(new Error(`stopped by ${name}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+async function withStore<T>(config: Config, fn: (store: CampaignStore) => Promise<T>): Promise<T> {
+  const store = await openWorkspaceStore(workspace(config));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function stepCounts(report: CampaignReport): { total: number; done: number } {
+  let total = 0;
+  let done = 0;
+  for (const m of report.mouses) {
+    for (const s of m.steps) {
+      total += 1;
+      if (s.state !== "pending" && s.state !== "running") done += 1;
+    }
+  }
+  return { total, done };
+}
+
+export function summaryTable(report: CampaignReport): string {
+  const rows = report.mouses.map((m) => {
+    // Errors of attempts that a later attempt made good stay in the report, not in this table.
+    const last = m.state === "failed" ? m.errors.at(-1) : undefined;
+    const current = m.steps.find((s) => s.state !== "succeeded" && s.state !== "skipped");
+    return [
+      m.mousUid,
+      m.sourceName ?? "",
+      m.state,
+      current ? `${current.name} (${current.state})` : "all done",
+      String(m.products.filter((p) => p.kind.startsWith("fits")).length),
+      last ? `${last.errorClass}: ${(last.evidenceLine ?? last.message).slice(0, 90)}` : "",
+    ];
+  });
+  const counts = Object.entries(report.counts)
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${state}`)
+    .join(", ");
+  return `campaign ${report.campaign.id}: ${counts}\n` + table(["MOUS", "source", "state", "step", "FITS", "error"], rows);
+}
+
+async function runWithProgress(
+  config: Config,
+  store: CampaignStore,
+  start: (options: { signal: AbortSignal; onEvent: (e: Parameters<ReturnType<typeof progressView>["onEvent"]>[0]) => void }) => Promise<{ campaignId: string; state: string }>,
+): Promise<void> {
+  const { signal, dispose } = interruptible();
+  let view: ReturnType<typeof progressView> | undefined;
+  try {
+    const summary = await start({
+      signal,
+      onEvent: (event) => {
+        if (!view && event.type === "run-started") {
+          // The bar needs the campaign's size, known once the run has started.
+          view = progressView(event.totalSteps, event.doneSteps, process.stderr, config.plainProgress);
+        }
+        view?.onEvent(event);
+      },
+    });
+    view?.stop();
+    const report = await store.report(summary.campaignId);
+    process.stdout.write("\n" + summaryTable(report));
+    if (summary.state === "interrupted") process.exitCode = 130;
+  } finally {
+    dispose();
+  }
+}
+
+export function registerCampaignCommands(program: Command, config: () => Config): void {
+  program
+    .command("demo")
+    .description("build the simulated archive if absent, create the demo campaign and run it (resumes if stopped)")
+    .option("--parallel <n>", "steps to run at once (default: the number of cores)", (v) => Number(v))
+    .action(async (opts: { parallel?: number }) => {
+      const c = config();
+      await withStore(c, (store) =>
+        runWithProgress(c, store, ({ signal, onEvent }) => runDemo(c, store, log, { signal, onEvent, maxParallel: opts.parallel })),
+      );
+    });
+
+  program
+    .command("run")
+    .description("run (or resume) a campaign of the workspace: finished steps are not redone")
+    .option("--campaign <id>", "the campaign (default: the newest)")
+    .option("--retry-failed", "run the failed steps of failed MOUSs again")
+    .option("--parallel <n>", "steps to run at once", (v) => Number(v))
+    .action(async (opts: { campaign?: string; retryFailed?: boolean; parallel?: number }) => {
+      const c = config();
+      await withStore(c, (store) =>
+        runWithProgress(c, store, ({ signal, onEvent }) =>
+          runWorkspaceCampaign(c, store, { campaignId: opts.campaign, retryFailed: opts.retryFailed, signal, onEvent, maxParallel: opts.parallel }),
+        ),
+      );
+    });
+
+  program
+    .command("status")
+    .description("where a campaign stands: MOUS states, current steps, errors")
+    .option("--campaign <id>", "the campaign (default: the newest)")
+    .action(async (opts: { campaign?: string }) => {
+      const c = config();
+      await withStore(c, async (store) => {
+        const report = await workspaceReport(c, store, opts.campaign);
+        const { total, done } = stepCounts(report);
+        process.stdout.write(`${done}/${total} steps done\n` + summaryTable(report));
+      });
+    });
+
+  program
+    .command("report")
+    .description("every MOUS of a campaign: state, steps with attempts and logs, products, errors")
+    .option("--campaign <id>", "the campaign (default: the newest)")
+    .option("--json", "as JSON")
+    .action(async (opts: { campaign?: string; json?: boolean }) => {
+      const c = config();
+      await withStore(c, async (store) => {
+        const report = await workspaceReport(c, store, opts.campaign);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+          return;
+        }
+        process.stdout.write(summaryTable(report));
+        for (const m of report.mouses) {
+          process.stdout.write(`\n${m.mousUid} (${m.sourceName ?? "?"}): ${m.state}\n`);
+          for (const s of m.steps) {
+            const attempts = s.attempts
+              .map((a) => `#${a.number} ${a.state}${a.wallSeconds !== null ? ` ${a.wallSeconds.toFixed(1)} s` : ""}${a.peakRssBytes ? ` ${(a.peakRssBytes / 2 ** 20).toFixed(0)} MiB` : ""}`)
+              .join("; ");
+            process.stdout.write(`  ${s.name.padEnd(8)} ${s.state.padEnd(9)} ${attempts}\n`);
+          }
+          for (const e of m.errors) process.stdout.write(`  error [${e.errorClass}] in ${e.step}: ${e.message}\n    ${e.evidenceLine ?? ""}\n`);
+          for (const p of m.products) process.stdout.write(`  product ${p.kind.padEnd(10)} ${p.path}\n`);
+        }
+      });
+    });
+}

@@ -1,0 +1,132 @@
+/**
+ * The composition root: where a campaign's parts (store, archive source, CASA runtimes,
+ * executor, steps) are put together for the CLI and the dashboard. Everything below takes
+ * these parts as arguments; only this folder chooses the real ones.
+ *
+ * A workspace is a folder (by default `./reimage-work`):
+ *   reimage.sqlite          the store
+ *   archive/                the demo archive, when `reimage demo` built it
+ *   campaigns/<id>/mous/<uid___...>/   deliveries, restores, images and attempt logs
+ */
+import { availableParallelism, totalmem } from "node:os";
+import { join } from "node:path";
+import { LocalMirrorSource } from "../archive/sources.js";
+import { runCampaign, type CampaignEvent, type RunSummary } from "../campaign/engine.js";
+import { fetchStep } from "../campaign/steps/fetch.js";
+import { fixStep } from "../campaign/steps/fix.js";
+import { imageStep } from "../campaign/steps/image.js";
+import { productsStep } from "../campaign/steps/products.js";
+import { restoreStep } from "../campaign/steps/restore.js";
+import { scanRuntimes } from "../casa/runtimes.js";
+import type { Config } from "../config.js";
+import { STEP_ORDER, StepName } from "../domain/campaign.js";
+import { ErrorCode, ReimageError } from "../domain/errors.js";
+import { LocalExecutor } from "../executors/local.js";
+import { openStore } from "../store/open.js";
+import type { CampaignReport, CampaignStore } from "../store/store.js";
+
+export interface Workspace {
+  readonly dir: string;
+  readonly storeLocation: string;
+  readonly archiveDir: string;
+  campaignDir(campaignId: string): string;
+}
+
+export function workspace(config: Config): Workspace {
+  return {
+    dir: config.workDir,
+    storeLocation: config.storeUrl ?? join(config.workDir, "reimage.sqlite"),
+    archiveDir: join(config.workDir, "archive"),
+    campaignDir: (id) => join(config.workDir, "campaigns", id),
+  };
+}
+
+export interface CampaignOptions {
+  readonly maxParallel: number;
+  readonly memoryBudgetBytes: number;
+}
+
+export function defaultCampaignOptions(): CampaignOptions {
+  return {
+    maxParallel: Math.max(1, availableParallelism()),
+    // Leave a quarter of the machine to the system and to CASA's own file cache.
+    memoryBudgetBytes: Math.floor(totalmem() * 0.75),
+  };
+}
+
+const GiB = 1024 ** 3;
+/** First estimates of a step's peak memory, until the resource model learns from runs. */
+const PREDICTED_MEMORY: Readonly<Record<StepName, number>> = {
+  [StepName.Fetch]: 0.2 * GiB,
+  [StepName.Restore]: 1.5 * GiB,
+  [StepName.Fix]: 0.5 * GiB,
+  [StepName.Image]: 3 * GiB,
+  [StepName.Products]: 0.3 * GiB,
+};
+
+export async function openWorkspaceStore(ws: Workspace): Promise<CampaignStore> {
+  return openStore(ws.storeLocation);
+}
+
+/** The campaign to act on: the one named, or the newest in the store. */
+export async function resolveCampaignId(store: CampaignStore, ws: Workspace, id?: string): Promise<string> {
+  if (id) {
+    if (!(await store.getCampaign(id))) throw new ReimageError(ErrorCode.BadInput, `no campaign "${id}" in ${ws.storeLocation}`);
+    return id;
+  }
+  const [newest] = await store.listCampaigns();
+  if (!newest) {
+    throw new ReimageError(ErrorCode.BadInput, `${ws.storeLocation} holds no campaign yet: run \`reimage demo\` here, or give --work-dir`);
+  }
+  return newest.id;
+}
+
+export interface RunOptions {
+  readonly campaignId?: string | undefined;
+  readonly retryFailed?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onEvent?: ((event: CampaignEvent) => void) | undefined;
+  readonly maxParallel?: number | undefined;
+}
+
+export async function runWorkspaceCampaign(
+  config: Config,
+  store: CampaignStore,
+  options: RunOptions,
+): Promise<RunSummary & { campaignId: string }> {
+  const ws = workspace(config);
+  const campaignId = await resolveCampaignId(store, ws, options.campaignId);
+  const campaign = (await store.getCampaign(campaignId))!;
+  if (options.retryFailed) await store.resetFailed(campaignId);
+  const { runtimes } = await scanRuntimes(config.casa);
+  const executor = new LocalExecutor();
+  const defaults = defaultCampaignOptions();
+  const stored = campaign.options as Partial<CampaignOptions>;
+  const maxParallel = options.maxParallel ?? stored.maxParallel ?? defaults.maxParallel;
+  const summary = await runCampaign({
+    store,
+    campaignId,
+    campaignDir: ws.campaignDir(campaignId),
+    maxParallel,
+    memoryBudgetBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes,
+    predictMemoryBytes: (step) => PREDICTED_MEMORY[step.name],
+    reapOrphan: (processGroup, attemptId) => executor.reap(processGroup, attemptId),
+    steps: {
+      [StepName.Fetch]: fetchStep(new LocalMirrorSource(campaign.archive)),
+      [StepName.Restore]: restoreStep({ runtimes, executor }),
+      [StepName.Fix]: fixStep([]),
+      [StepName.Image]: imageStep({ runtimes, executor, threadsPerJob: Math.max(1, Math.floor(availableParallelism() / maxParallel)) }),
+      [StepName.Products]: productsStep(),
+    },
+    ...(options.signal && { signal: options.signal }),
+    ...(options.onEvent && { onEvent: options.onEvent }),
+  });
+  return { ...summary, campaignId };
+}
+
+export async function workspaceReport(config: Config, store: CampaignStore, campaignId?: string): Promise<CampaignReport> {
+  const ws = workspace(config);
+  return store.report(await resolveCampaignId(store, ws, campaignId));
+}
+
+export { STEP_ORDER };
