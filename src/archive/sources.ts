@@ -18,7 +18,7 @@ export interface MousRef {
 
 export interface FetchProgress {
   readonly mous: MousFileId;
-  readonly phase: "unpack" | "copy";
+  readonly phase: "download" | "unpack" | "copy";
   /** The tar or file being worked on. */
   readonly item: string;
   readonly bytesDone: number;
@@ -74,7 +74,18 @@ const AUXILIARY = /^(.+)_(uid___A001_X[0-9a-fA-F]+_X[0-9a-fA-F]+)_auxiliary\.tar
 const MEMBER_IN_PATH = /^([^/]+)\/science_goal\.[^/]+\/group\.[^/]+\/member\.(uid___A001_X[0-9a-fA-F]+_X[0-9a-fA-F]+)(\/|$)/;
 const MAX_DEPTH = 4;
 
-/** The project and MOUS of a tar's first member inside a delivery tree (raw ASDM tars name only their EB). */
+/**
+ * The project and MOUS an archive tar belongs to: from its name when it is a numbered or
+ * auxiliary tar, else from its first member's path (raw ASDM tars name only their EB).
+ */
+export async function mousOfArchiveTar(tarPath: string): Promise<MousRef | undefined> {
+  const m = PART.exec(basename(tarPath)) ?? AUXILIARY.exec(basename(tarPath));
+  const uid = m?.[2] === undefined ? undefined : parseUid(m[2]);
+  if (m?.[1] !== undefined && uid !== undefined) return { projectCode: m[1], mous: uid.fileId };
+  return mousOfFirstMember(tarPath);
+}
+
+/** The project and MOUS of a tar's first member inside a delivery tree. */
 async function mousOfFirstMember(tarPath: string): Promise<MousRef | undefined> {
   return new Promise((resolvePromise, reject) => {
     const input = createReadStream(tarPath);
@@ -146,9 +157,7 @@ export class LocalMirrorSource implements ArchiveSource {
       throw new ReimageError(ErrorCode.Archive, `cannot list the mirror ${this.#root}`, { cause: coerceError(caught) });
     }
     for (const tar of tars) {
-      const m = PART.exec(basename(tar)) ?? AUXILIARY.exec(basename(tar));
-      const uid = m?.[2] === undefined ? undefined : parseUid(m[2]);
-      const ref = m?.[1] !== undefined && uid !== undefined ? { projectCode: m[1], mous: uid.fileId } : await mousOfFirstMember(tar);
+      const ref = await mousOfArchiveTar(tar);
       if (ref !== undefined) entryFor(ref).tars.push(tar);
     }
     for (const tree of await findMemberTrees(this.#root)) {
@@ -165,39 +174,25 @@ export class LocalMirrorSource implements ArchiveSource {
     _options?: FetchOptions,
   ): Promise<FetchedDelivery> {
     const dest = resolve(destDir);
-    const marker = fetchMarkerPath(dest, ref.mous);
-    const earlier = await readMarker(marker);
-    if (earlier !== undefined && (await stat(earlier.memberDir).catch(() => undefined))?.isDirectory()) {
-      return { ...earlier, reused: true };
-    }
+    const earlier = await finishedFetch(dest, ref.mous);
+    if (earlier !== undefined) return earlier;
 
     const entry = (await this.#load()).get(ref.mous);
     if (entry === undefined) {
       throw new ReimageError(ErrorCode.BadInput, `${ref.mous} is not in ${this.name}`);
     }
     checkPartsComplete(entry.tars, ref.mous);
-    await mkdir(dest, { recursive: true });
-    // A fetch without its marker was interrupted: start its MOUS from nothing.
-    await removeMember(dest, entry.ref);
+    await startMemberAfresh(dest, entry.ref);
 
-    let bytesDone = 0;
+    let bytes: number;
     let from: string[];
     if (entry.tars.length > 0) {
       from = entry.tars;
-      const sizes = await Promise.all(from.map(async (t) => (await stat(t)).size));
-      const bytesTotal = sizes.reduce((a, b) => a + b, 0);
-      for (const [i, tar] of from.entries()) {
-        let inThisTar = 0;
-        await unpackSafely(tar, dest, (item, bytes) => {
-          inThisTar += bytes;
-          onProgress?.({ mous: ref.mous, phase: "unpack", item, bytesDone: bytesDone + inThisTar, bytesTotal });
-        });
-        bytesDone += sizes[i] ?? 0;
-      }
+      bytes = await unpackTars(entry.ref, dest, from, onProgress);
     } else if (entry.tree !== undefined) {
       const tree = entry.tree;
       from = [tree.memberDir];
-      bytesDone = await copyTree(tree, dest, (item, done) =>
+      bytes = await copyTree(tree, dest, (item, done) =>
         onProgress?.({ mous: ref.mous, phase: "copy", item, bytesDone: done, bytesTotal: done }),
       );
     } else {
@@ -205,12 +200,56 @@ export class LocalMirrorSource implements ArchiveSource {
     }
 
     const memberDir = await findMemberDir(join(dest, entry.ref.projectCode), ref.mous);
-    const fetched: FetchedDelivery = { ref: entry.ref, destDir: dest, memberDir, from, bytes: bytesDone, reused: false };
-    // Written last, and atomically: its presence is what "finished" means.
-    await writeFile(`${marker}.tmp`, JSON.stringify(fetched, null, 2));
-    await rename(`${marker}.tmp`, marker);
+    const fetched: FetchedDelivery = { ref: entry.ref, destDir: dest, memberDir, from, bytes, reused: false };
+    await recordFinishedFetch(fetched);
     return fetched;
   }
+}
+
+// The steps every source shares once its tars are on this machine: reuse a finished fetch,
+// clear a half-done one, unpack safely, and mark the fetch finished last.
+
+/** An earlier fetch of `mous` into `destDir` that finished, when its member folder is still there. */
+export async function finishedFetch(destDir: string, mous: MousFileId): Promise<FetchedDelivery | undefined> {
+  const earlier = await readMarker(fetchMarkerPath(destDir, mous));
+  if (earlier !== undefined && (await stat(earlier.memberDir).catch(() => undefined))?.isDirectory()) {
+    return { ...earlier, reused: true };
+  }
+  return undefined;
+}
+
+/** Creates `destDir` and removes what an interrupted fetch of `ref` left there (a fetch without its marker). */
+export async function startMemberAfresh(destDir: string, ref: MousRef): Promise<void> {
+  await mkdir(destDir, { recursive: true });
+  await removeMember(destDir, ref);
+}
+
+/** Unpacks `tars` in order into `destDir` with `unpackSafely`; returns their total size in bytes. */
+export async function unpackTars(
+  ref: MousRef,
+  destDir: string,
+  tars: readonly string[],
+  onProgress?: (progress: FetchProgress) => void,
+): Promise<number> {
+  const sizes = await Promise.all(tars.map(async (t) => (await stat(t)).size));
+  const bytesTotal = sizes.reduce((a, b) => a + b, 0);
+  let bytesDone = 0;
+  for (const [i, tar] of tars.entries()) {
+    let inThisTar = 0;
+    await unpackSafely(tar, destDir, (item, bytes) => {
+      inThisTar += bytes;
+      onProgress?.({ mous: ref.mous, phase: "unpack", item, bytesDone: bytesDone + inThisTar, bytesTotal });
+    });
+    bytesDone += sizes[i] ?? 0;
+  }
+  return bytesDone;
+}
+
+/** Writes the fetch's marker, last and atomically: its presence is what "finished" means. */
+export async function recordFinishedFetch(fetched: FetchedDelivery): Promise<void> {
+  const marker = fetchMarkerPath(fetched.destDir, fetched.ref.mous);
+  await writeFile(`${marker}.tmp`, JSON.stringify(fetched, null, 2));
+  await rename(`${marker}.tmp`, marker);
 }
 
 async function readMarker(marker: string): Promise<FetchedDelivery | undefined> {
@@ -227,7 +266,8 @@ async function readMarker(marker: string): Promise<FetchedDelivery | undefined> 
   return undefined;
 }
 
-function checkPartsComplete(tars: readonly string[], mous: MousFileId): void {
+/** Refuses a set of `_NNN_of_MMM.tar` parts with a number missing. */
+export function checkPartsComplete(tars: readonly string[], mous: MousFileId): void {
   const byTotal = new Map<string, Set<string>>();
   for (const t of tars) {
     const m = PART.exec(basename(t));
