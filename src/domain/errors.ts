@@ -15,9 +15,13 @@ export const ErrorCode = {
   TimeLimit: "time-limit",
   Cancelled: "cancelled",
   Archive: "archive",
+  /** An HTTP download from the archive failed; `retryable` says whether a later try can help. */
+  ArchiveDownload: "archive-download",
   /** A tar member would land outside its target folder, or is a device or fifo. */
   UnsafeArchive: "unsafe-archive",
   Store: "store",
+  /** A FITS file is damaged or uses something we cannot read; the message names the file and the place. */
+  BadFits: "bad-fits",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
