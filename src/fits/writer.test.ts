@@ -25,7 +25,8 @@ test("cards: 80 columns, fixed-format values right-justified to column 30, strin
   assert.deepEqual(formatCard({ keyword: "BITPIX", value: -32 }), [`BITPIX  = ${"-32".padStart(20)}`.padEnd(80)]);
   assert.deepEqual(formatCard({ keyword: "SIMPLE", value: true, comment: "ok" }), [`SIMPLE  = ${"T".padStart(20)} / ok`.padEnd(80)]);
   assert.deepEqual(formatCard({ keyword: "BTYPE", value: "It's" }), ["BTYPE   = 'It''s   '".padEnd(80)]);
-  assert.equal(formatReal(1e-5), "1.0E-5");
+  assert.equal(formatReal(1e-7), "1.0E-7");
+  assert.equal(formatReal(1e-5), "0.00001");
   assert.equal(formatReal(115271201800), "115271201800.0");
   assert.equal(formatReal(-2.777777777778e-4), "-0.0002777777777778");
   assert.throws(() => formatCard({ keyword: "lower", value: 1 }), /keyword/);
