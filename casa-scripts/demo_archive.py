@@ -166,7 +166,7 @@ def simulate(spec, ms, workdir):
             for pname in pointing_names:
                 schedule.append((pname, per_field, "OBSERVE_TARGET#ON_SOURCE"))
     schedule.append((CAL_NAME, 90.0, cal_intent))
-    field_cursor = 0
+    schedule_mid_s = sum(d for _, d, _ in schedule) / 2.0
     for name, duration, intent in schedule:
         for s in spec["spws"]:
             sm.observe(sourcename=name, spwname=s["name"], starttime="%.1fs" % t,
@@ -217,14 +217,7 @@ def simulate(spec, ms, workdir):
             truth["continuum"] = {"flux_jy": spec["continuum"]["flux_jy"], "ra_rad": ra, "dec_rad": dec}
             if "line" in spec:
                 line = spec["line"]
-                grid = np.linspace(min(f.min() for f in chan_freqs) - 50e6, max(f.max() for f in chan_freqs) + 50e6, 4096)
-                profile, nu0, sigma_hz = line_profile(spec, grid)
-                cl.addcomponent(flux=[line["peak_jy"], 0, 0, 0], fluxunit="Jy",
-                                dir=me.direction("J2000", "%.12frad" % ra, "%.12frad" % dec), shape="gaussian",
-                                majoraxis="%.3farcsec" % line["major_arcsec"], minoraxis="%.3farcsec" % line["minor_arcsec"],
-                                positionangle="%.1fdeg" % line["pa_deg"])
-                cl.setspectrum(which=1, type="tabular", tabularfreqs=list(grid), tabularflux=list(np.maximum(profile, 0.0)),
-                               tabularframe="LSRK")
+                _, nu0, sigma_hz = line_profile(spec, np.array([0.0]))
                 truth["line"] = dict(line, lsrk_centre_hz=nu0, lsrk_sigma_hz=sigma_hz,
                                      integrated_jy_kms=line["peak_jy"] * line["fwhm_kms"] * np.sqrt(np.pi / (4 * np.log(2))))
             cl.rename(src_cl)
@@ -249,11 +242,60 @@ def simulate(spec, ms, workdir):
         truth["target_fields"] = target_fields
     sm.done()
 
+    if spec["observed"] and "line" in spec:
+        add_line(ms, spec, target_dirs[0], schedule_mid_s)
     gains = corrupt(ms, workdir, antnames)
     truth["gains"] = gains
     truth["pointings"] = [{"ra_rad": r, "dec_rad": dd} for r, dd in target_dirs]
     truth["spws"] = [dict(s, chan_freqs_topo_hz=[float(f) for f in chan_freqs[i]]) for i, s in enumerate(spec["spws"])]
     return truth
+
+
+def add_line(ms, spec, direction, mid_s):
+    """Adds the line to the target's visibilities: an elliptical Gaussian at the phase
+    centre, whose spectrum is a Gaussian in LSRK frequency.
+
+    Written here rather than left to the simulator: given a component spectrum with
+    tabularframe="LSRK", CASA 6.7's simulator put the line about 2 x (LSRK - TOPO) away from
+    its frequency, and it refuses tabularframe="TOPO". Each TOPO channel is mapped to LSRK
+    with CASA's measures at mid-observation (the shift changes by < 0.01 km/s over it).
+    The visibility of a Gaussian of FWHM a x b at position angle p is
+    S exp(-pi^2 / (4 ln 2) (a^2 u_maj^2 + b^2 u_min^2)), u in wavelengths.
+    """
+    line = spec["line"]
+    ra, dec = direction
+    m = casatools.measures()
+    m.doframe(m.observatory("ALMA"))
+    m.doframe(m.epoch("UTC", qa.add(m.epoch("UTC", EPOCH)["m0"], qa.quantity(mid_s, "s"))))
+    m.doframe(m.direction("J2000", "%.12frad" % ra, "%.12frad" % dec))
+    tb = casatools.table()
+    tb.open(ms + "/SPECTRAL_WINDOW")
+    freqs = [tb.getcell("CHAN_FREQ", i) for i in range(tb.nrows())]
+    tb.close()
+    a = np.radians(line["major_arcsec"] / 3600.0)
+    b = np.radians(line["minor_arcsec"] / 3600.0)
+    pa = np.radians(line["pa_deg"])
+    k = np.pi ** 2 / (4.0 * np.log(2.0))
+    tb.open(ms, nomodify=False)
+    for spw, topo in enumerate(freqs):
+        probe = float(topo[len(topo) // 2])
+        lsrk = m.measure(m.frequency("TOPO", qa.quantity(probe, "Hz")), "LSRK")["m0"]["value"]
+        profile, _, _ = line_profile(spec, topo * (lsrk / probe))
+        if profile.max() < 1e-6 * line["peak_jy"]:
+            continue
+        rows = tb.query("FIELD_ID == 1 && DATA_DESC_ID == %d" % spw)
+        uvw = rows.getcol("UVW")  # metres, [3, nrow]
+        data = rows.getcol("DATA")  # [pol, chan, row]
+        lam = C / topo  # [chan]
+        u = uvw[0][None, :] / lam[:, None]
+        v = uvw[1][None, :] / lam[:, None]
+        u_maj = u * np.sin(pa) + v * np.cos(pa)
+        u_min = u * np.cos(pa) - v * np.sin(pa)
+        vis = profile[:, None] * np.exp(-k * (a ** 2 * u_maj ** 2 + b ** 2 * u_min ** 2))
+        data += vis[None, :, :].astype(data.dtype)
+        rows.putcol("DATA", data)
+        rows.close()
+    tb.close()
 
 
 def merge_polarization_rows(ms):

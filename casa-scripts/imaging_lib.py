@@ -120,10 +120,10 @@ class Recipe:
     def find_continuum(self, source, spw, image, pb_level=0.5, nsigma=3.5):
         """Continuum ranges of one dirty cube from its mean spectrum.
 
-        The spectrum is the mean, per channel, over the pixels where the primary beam exceeds
-        `pb_level` and where the cube's peak stands out (the brightest pixels, above the
-        median + 5 robust sigma of the peak map; all of the region if none do): the mean of
-        a whole dirty image is ~0 because an interferometer has no zero spacing. A straight
+        The spectrum is the mean, per channel, over the source's pixels inside the region
+        where the primary beam exceeds `pb_level` (see `_source_pixels`): the mean of a whole
+        dirty image is ~0 because an interferometer has no zero spacing, and a wide region
+        dilutes a line below the noise. A straight
         baseline is fitted with iterative sigma clipping (sigma from the median absolute
         deviation); channels more than `nsigma` from it, and their neighbours, are line.
         The rest, as LSRK frequency ranges, is continuum.
@@ -135,11 +135,7 @@ class Recipe:
         if not region.any():
             raise ValueError("no pixel of %s.pb is above %.2f" % (image, pb_level))
         inside = data[region]  # [npix, nchan]
-        peak = np.nanmax(inside, axis=1)
-        med = np.nanmedian(peak)
-        mad = 1.4826 * np.nanmedian(np.abs(peak - med))
-        bright = peak > med + 5.0 * mad if mad > 0 else np.zeros(peak.shape, dtype=bool)
-        chosen = inside[bright] if bright.sum() >= 4 else inside
+        chosen = inside[_source_pixels(inside)]
         spectrum = np.nanmean(chosen, axis=0)
         line, sigma = _line_channels(spectrum, nsigma)
         width = abs(freqs_hz[1] - freqs_hz[0]) if nchan > 1 else 0.0
@@ -271,6 +267,40 @@ class Recipe:
             # JSON has no NaN: a statistic CASA could not compute becomes null.
             json.dump(_json_safe(manifest), f, indent=1, allow_nan=False)
         os.replace(tmp, self.manifest)
+
+
+def _core(values):
+    """Pixels at or above half the way from the median to the maximum, when the maximum
+    stands 5 robust sigma above the median and at least 4 pixels qualify; else None."""
+    med = np.nanmedian(values)
+    mad = 1.4826 * np.nanmedian(np.abs(values - med))
+    top = np.nanmax(values)
+    if not mad > 0 or top < med + 5.0 * mad:
+        return None
+    core = values >= med + 0.5 * (top - med)
+    return core if core.sum() >= 4 else None
+
+
+def _source_pixels(inside):
+    """Which pixels (rows of `inside`, [npix, nchan]) the findcont spectrum averages.
+
+    The union of two cores: the continuum's (the channel-mean map at half maximum) and the
+    line emission's (peak over channels minus median over channels, at half maximum: it
+    marks line pixels whatever continuum lies under them). Edge channels are left out of
+    both maps: LSRK regridding covers them only in part. With neither core, the brightest
+    pixels of the peak map; with none of those, the whole region.
+    """
+    body = inside[:, 2:-2] if inside.shape[1] > 8 else inside
+    mean_map = np.nanmean(body, axis=1)
+    excess_map = np.nanmax(body, axis=1) - np.nanmedian(body, axis=1)
+    cores = [c for c in (_core(mean_map), _core(excess_map)) if c is not None]
+    if cores:
+        return np.logical_or.reduce(cores)
+    peak = np.nanmax(body, axis=1)
+    med = np.nanmedian(peak)
+    mad = 1.4826 * np.nanmedian(np.abs(peak - med))
+    bright = peak > med + 5.0 * mad if mad > 0 else np.zeros(peak.shape, dtype=bool)
+    return bright if bright.sum() >= 4 else np.ones(peak.shape, dtype=bool)
 
 
 def _json_safe(value):

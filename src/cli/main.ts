@@ -9,6 +9,7 @@ import { registerArchiveCommands } from "./archive-commands.js";
 import { registerCampaignCommands } from "./campaign-commands.js";
 import { registerCasaCommands } from "./casa-commands.js";
 import { registerClassifyCommand } from "./classify-command.js";
+import { registerServeArchiveCommand } from "./serve-archive-command.js";
 
 const program = new Command()
   .name("reimage")
@@ -26,6 +27,7 @@ registerCasaCommands(program, config);
 registerArchiveCommands(program, config);
 registerCampaignCommands(program, config);
 registerClassifyCommand(program);
+registerServeArchiveCommand(program, config);
 
 program.parseAsync(process.argv).catch((caught: unknown) => {
   const err = caught instanceof Error ? caught : new Error(String(caught));
