@@ -16,6 +16,8 @@ export interface CasaJob {
   readonly args?: readonly string[];
   /** casashell gives the CASA shell's globals (execfile, task names) that scriptForPI needs. */
   readonly mode: "casashell" | "python";
+  /** `casa --pipeline`: a monolithic CASA that loads the ALMA pipeline's tasks. */
+  readonly pipeline?: boolean;
   readonly cwd: string;
   /** The attempt's own folder for `<name>.casa.log`, `.stdout.log`, `.stderr.log`; never shared by two attempts. */
   readonly logDir: string;

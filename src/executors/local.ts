@@ -20,6 +20,7 @@ export class LocalExecutor implements Executor {
       script: job.script,
       ...(job.args && { args: job.args }),
       mode: job.mode,
+      ...(job.pipeline && { pipeline: true }),
       workDir: job.cwd,
       logDir: job.logDir,
       name: job.name,

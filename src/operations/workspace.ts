@@ -115,7 +115,12 @@ export async function runWorkspaceCampaign(
       [StepName.Fetch]: fetchStep(new LocalMirrorSource(campaign.archive)),
       [StepName.Restore]: restoreStep({ runtimes, executor }),
       [StepName.Fix]: fixStep([]),
-      [StepName.Image]: imageStep({ runtimes, executor, threadsPerJob: Math.max(1, Math.floor(availableParallelism() / maxParallel)) }),
+      [StepName.Image]: imageStep({
+        recipe: campaign.recipe.startsWith("pipeline") ? "pipeline" : "casatasks",
+        runtimes,
+        executor,
+        threadsPerJob: Math.max(1, Math.floor(availableParallelism() / maxParallel)),
+      }),
       [StepName.Products]: productsStep(),
     },
     ...(options.signal && { signal: options.signal }),

@@ -4,7 +4,7 @@
  * plan written as a readable CASA script, the script run (CASA), its manifest read back.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ErrorClass, type StepFailure } from "../../domain/campaign.js";
@@ -13,13 +13,22 @@ import { parseMsMetadataFile } from "../../domain/ms-metadata.js";
 import { compareCasaVersions, parseCasaVersion, type CasaRuntime } from "../../domain/runtime.js";
 import { jobLogPaths, type CasaJob, type Executor, type JobOutcome } from "../../executors/executor.js";
 import { writeCasatasksScript } from "../../imaging/casatasks-recipe.js";
+import { writePipelineScript } from "../../imaging/pipeline-recipe.js";
 import { planImaging } from "../../imaging/plan.js";
 import { casaScriptsDir } from "../../paths.js";
 import { classifyFailure, toLogLines } from "../classify.js";
 import type { StepContext, StepOutcome, StepRunner } from "../engine.js";
 import { classifyJob, failure, input } from "./common.js";
 
+/**
+ * casatasks: the hifatargets steps reproduced with plain CASA tasks (what runs here).
+ * pipeline: the hifatargets recipe for `casa --pipeline` in a monolithic CASA that has the
+ * ALMA pipeline (production sites).
+ */
+export type ImagingRecipe = "casatasks" | "pipeline";
+
 export interface ImageStepOptions {
+  readonly recipe?: ImagingRecipe;
   readonly runtimes: readonly CasaRuntime[];
   readonly executor: Executor;
   /** OpenMP threads per CASA job: the cores divided among the jobs running at once. */
@@ -49,6 +58,7 @@ function imagingRuntime(runtimes: readonly CasaRuntime[]): CasaRuntime | undefin
 export function imageStep(options: ImageStepOptions): StepRunner {
   return async (ctx) => {
     const measurementSets = input(ctx, "fix", "measurementSets") as string[];
+    if (options.recipe === "pipeline") return runPipelineRecipe(ctx, options, measurementSets);
     const runtime = imagingRuntime(options.runtimes);
     if (!runtime) {
       return { state: "failed", failure: failure(ErrorClass.CasaVersion, "casa-version-unavailable: imaging needs a modular CASA (casatasks); run `reimage casa setup`") };
@@ -169,4 +179,58 @@ async function splitTargetsAnyway(
   }
   const lines = toLogLines("plan", reason);
   return { state: "failed", process: outcome, failure: failure(ErrorClass.EmptySelection, reason, { line: lines[0]?.text, file: "imaging plan" }) };
+}
+
+/** The newest monolithic CASA that has the ALMA pipeline. */
+function pipelineRuntime(runtimes: readonly CasaRuntime[]): CasaRuntime | undefined {
+  return runtimes
+    .filter((r) => r.kind === "monolithic" && r.hasPipeline)
+    .sort((a, b) => {
+      const va = parseCasaVersion(a.casaVersion);
+      const vb = parseCasaVersion(b.casaVersion);
+      return va && vb ? compareCasaVersions(vb, va) : 0;
+    })[0];
+}
+
+/**
+ * hifatargets with the pipeline itself: the pipescript, run by `casa --pipeline` from the
+ * MOUS's imaging folder; hifa_exportdata puts the FITS products in `products/`.
+ */
+async function runPipelineRecipe(ctx: StepContext, options: ImageStepOptions, measurementSets: readonly string[]): Promise<StepOutcome> {
+  const runtime = pipelineRuntime(options.runtimes);
+  if (!runtime) {
+    return {
+      state: "failed",
+      failure: failure(ErrorClass.PipelineUnavailable, "the pipeline recipe needs a monolithic CASA with the ALMA pipeline; none is installed (reimage casa list)"),
+    };
+  }
+  const workDir = join(ctx.mousDir, "imaging-pipeline");
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  const script = join(workDir, "casa_pipescript.py");
+  await writeFile(script, writePipelineScript({ vis: measurementSets, proposalCode: ctx.step.projectCode }));
+  const job: CasaJob = {
+    label: `${ctx.step.mousUid} pipeline`,
+    attemptId: ctx.step.attemptId,
+    runtime,
+    script,
+    mode: "casashell",
+    pipeline: true,
+    cwd: workDir,
+    logDir: ctx.attemptDir,
+    name: "pipeline",
+    cores: options.threadsPerJob,
+    ...(options.timeLimitSeconds !== undefined && { timeLimitSeconds: options.timeLimitSeconds }),
+  };
+  await ctx.noteLogs(jobLogPaths(job));
+  const outcome = await options.executor.run(job, ctx.signal);
+  if (outcome.exitCode !== 0 || outcome.signal) return { state: "failed", process: outcome, failure: await classifyJob(outcome) };
+  const productsDir = join(workDir, "products");
+  const products = existsSync(productsDir)
+    ? (await readdir(productsDir)).filter((n) => /\.fits(\.gz)?$|cont\.dat$/.test(n)).map((n) => join(productsDir, n))
+    : [];
+  if (products.length === 0) {
+    return { state: "failed", process: outcome, failure: failure(ErrorClass.MissingData, `casa --pipeline finished but ${productsDir} holds no FITS product`) };
+  }
+  return { state: "succeeded", process: outcome, outputs: { products, script, measurementSets, imagingRuntime: runtime.id } };
 }
