@@ -1,3 +1,4 @@
+import { sharedDir } from "../paths.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -7,7 +8,7 @@ import { filesNeededForRestore, parseDataLink } from "./datalink.js";
 
 // Real answers of the ALMA archive (see /work/shared/real/README.md). Expected values below
 // were read from the XML files by eye, not from this module's output.
-const REAL = "/work/shared/real/alma-archive";
+const REAL = join(sharedDir, "real", "alma-archive");
 const read = async (name: string): Promise<string> => readFile(join(REAL, name), "utf8");
 const PORTAL = "https://almascience.org/dataPortal/";
 

@@ -4,6 +4,7 @@
  * header cards). Pixel values must agree to the bit (a digest of every pixel), header values
  * exactly; damaged files must fail with `bad-fits` naming the file and the fault.
  */
+import { sharedDir } from "../paths.js";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ import { formatHeader } from "./writer.js";
 import { readBeamTable, readFitsInfo, readPlane, readPlanes, imageLayout } from "./reader.js";
 import type { FitsValue } from "./header.js";
 
-const REAL = "/work/shared/real/fits";
+const REAL = join(sharedDir, "real", "fits");
 let dir = "";
 
 interface Fixture {

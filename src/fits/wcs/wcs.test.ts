@@ -3,6 +3,7 @@
  * here for each projection, frame and spectral type. Celestial positions must agree within
  * 1 mas, spectral values within 1e-6 relative, pixels from world within 1e-6 pixel.
  */
+import { sharedDir } from "../../paths.js";
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,7 +16,7 @@ import { angularSeparation, convertFrame, type CelestialFrame } from "./celestia
 import { fromFrequency, toFrequency } from "./spectral.js";
 import { pixelToWorld, wcsFromHeader, worldToPixel, type Wcs } from "./wcs.js";
 
-const REAL = "/work/shared/real/fits";
+const REAL = join(sharedDir, "real", "fits");
 const MAS = 1 / 3.6e6;
 let dir = "";
 
