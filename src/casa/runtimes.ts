@@ -12,12 +12,7 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Config } from "../config.js";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
-import {
-  compareCasaVersions,
-  normaliseCasaVersion,
-  parseCasaVersion,
-  type CasaRuntime,
-} from "../domain/runtime.js";
+import { newestFirst, normaliseCasaVersion, type CasaRuntime } from "../domain/runtime.js";
 import { envPython, readManifest } from "./modular-env.js";
 
 /** What the name of a monolithic install folder says. */
@@ -110,15 +105,9 @@ export async function scanRuntimes(casa: RuntimeScanConfig): Promise<RuntimeScan
     }
   }
 
-  const others = (managed ? runtimes.slice(1) : runtimes).sort(newestFirst);
+  // Sorted by id first: the sort by version is stable, so equal versions stay in id order.
+  const others = newestFirst((managed ? runtimes.slice(1) : runtimes).sort((a, b) => a.id.localeCompare(b.id)));
   return { runtimes: uniqueIds(managed ? [managed, ...others] : others), skipped };
-}
-
-function newestFirst(a: CasaRuntime, b: CasaRuntime): number {
-  const va = parseCasaVersion(a.casaVersion);
-  const vb = parseCasaVersion(b.casaVersion);
-  const byVersion = va && vb ? compareCasaVersions(vb, va) : 0;
-  return byVersion || a.id.localeCompare(b.id);
 }
 
 /** The same folder name can sit in two search folders; ids must still tell them apart. */

@@ -84,3 +84,13 @@ export function compareCasaVersions(a: CasaVersion, b: CasaVersion): number {
 export function sameCasaRelease(a: CasaVersion, b: CasaVersion): boolean {
   return a.major === b.major && a.minor === b.minor && a.patch === b.patch;
 }
+
+/** Runtimes ordered newest CASA first; those whose version does not parse keep their order, last. */
+export function newestFirst<T extends Pick<CasaRuntime, "casaVersion">>(runtimes: readonly T[]): T[] {
+  return [...runtimes].sort((a, b) => {
+    const va = parseCasaVersion(a.casaVersion);
+    const vb = parseCasaVersion(b.casaVersion);
+    if (va && vb) return compareCasaVersions(vb, va);
+    return va ? -1 : vb ? 1 : 0;
+  });
+}

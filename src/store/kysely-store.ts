@@ -171,7 +171,7 @@ export class KyselyCampaignStore implements CampaignStore {
     const rows = await this.db
       .selectFrom("step as s")
       .innerJoin("mous as m", "m.id", "s.mous_id")
-      .select(["s.id", "s.mous_id", "m.mous_uid", "m.project_code", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
+      .select(STEP_COLUMNS)
       .where("s.campaign_id", "=", campaignId)
       .where("s.state", "=", StepState.Pending)
       .where("m.state", "in", [MousState.Pending, MousState.Running])
@@ -191,17 +191,7 @@ export class KyselyCampaignStore implements CampaignStore {
       .orderBy("s.ordinal")
       .limit(limit)
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      mousId: r.mous_id,
-      mousUid: r.mous_uid,
-      projectCode: r.project_code,
-      name: r.name as StepName,
-      ordinal: r.ordinal,
-      state: r.state as StepState,
-      attempts: r.attempts,
-      outputs: parseJson(r.outputs_json),
-    }));
+    return rows.map(toStepRow);
   }
 
   async claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined> {
@@ -225,7 +215,7 @@ export class KyselyCampaignStore implements CampaignStore {
       const step = await trx
         .selectFrom("step as s")
         .innerJoin("mous as m", "m.id", "s.mous_id")
-        .select(["s.id", "s.mous_id", "m.mous_uid", "m.project_code", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"])
+        .select(STEP_COLUMNS)
         .where("s.id", "=", stepId)
         .executeTakeFirstOrThrow();
       const attemptId = `${stepId}#${step.attempts}`;
@@ -262,15 +252,7 @@ export class KyselyCampaignStore implements CampaignStore {
       const inputs: Record<string, Record<string, unknown>> = {};
       for (const e of earlier) inputs[e.name] = parseJson(e.outputs_json) ?? {};
       return {
-        id: step.id,
-        mousId: step.mous_id,
-        mousUid: step.mous_uid,
-        projectCode: step.project_code,
-        name: step.name as StepName,
-        ordinal: step.ordinal,
-        state: StepState.Running,
-        attempts: step.attempts,
-        outputs: parseJson(step.outputs_json),
+        ...toStepRow(step),
         attemptId,
         attemptNumber: step.attempts,
         inputs,
@@ -554,6 +536,33 @@ export class KyselyCampaignStore implements CampaignStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/** The columns of a step joined to its MOUS, as the engine sees them. */
+const STEP_COLUMNS = ["s.id", "s.mous_id", "m.mous_uid", "m.project_code", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"] as const;
+
+function toStepRow(r: {
+  id: string;
+  mous_id: string;
+  mous_uid: string;
+  project_code: string;
+  name: string;
+  ordinal: number;
+  state: string;
+  attempts: number;
+  outputs_json: string | null;
+}): StepRow {
+  return {
+    id: r.id,
+    mousId: r.mous_id,
+    mousUid: r.mous_uid,
+    projectCode: r.project_code,
+    name: r.name as StepName,
+    ordinal: r.ordinal,
+    state: r.state as StepState,
+    attempts: r.attempts,
+    outputs: parseJson(r.outputs_json),
+  };
 }
 
 function toCampaign(row: Database["campaign"]): CampaignRow {

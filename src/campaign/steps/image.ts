@@ -10,7 +10,7 @@ import { z } from "zod";
 import { ErrorClass, type StepFailure } from "../../domain/campaign.js";
 import { coerceError } from "../../domain/errors.js";
 import { parseMsMetadataFile } from "../../domain/ms-metadata.js";
-import { compareCasaVersions, parseCasaVersion, type CasaRuntime } from "../../domain/runtime.js";
+import { newestFirst, type CasaRuntime } from "../../domain/runtime.js";
 import { jobLogPaths, type CasaJob, type Executor, type JobOutcome } from "../../executors/executor.js";
 import { writeCasatasksScript } from "../../imaging/casatasks-recipe.js";
 import { writePipelineScript } from "../../imaging/pipeline-recipe.js";
@@ -46,13 +46,7 @@ const ManifestSchema = z.object({
 
 /** casatasks images with the newest modular CASA; the delivered calibration does not bind imaging. */
 function imagingRuntime(runtimes: readonly CasaRuntime[]): CasaRuntime | undefined {
-  return runtimes
-    .filter((r) => r.kind === "modular")
-    .sort((a, b) => {
-      const va = parseCasaVersion(a.casaVersion);
-      const vb = parseCasaVersion(b.casaVersion);
-      return va && vb ? compareCasaVersions(vb, va) : 0;
-    })[0];
+  return newestFirst(runtimes.filter((r) => r.kind === "modular"))[0];
 }
 
 export function imageStep(options: ImageStepOptions): StepRunner {
@@ -183,13 +177,7 @@ async function splitTargetsAnyway(
 
 /** The newest monolithic CASA that has the ALMA pipeline. */
 function pipelineRuntime(runtimes: readonly CasaRuntime[]): CasaRuntime | undefined {
-  return runtimes
-    .filter((r) => r.kind === "monolithic" && r.hasPipeline)
-    .sort((a, b) => {
-      const va = parseCasaVersion(a.casaVersion);
-      const vb = parseCasaVersion(b.casaVersion);
-      return va && vb ? compareCasaVersions(vb, va) : 0;
-    })[0];
+  return newestFirst(runtimes.filter((r) => r.kind === "monolithic" && r.hasPipeline))[0];
 }
 
 /**

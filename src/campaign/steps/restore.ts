@@ -9,7 +9,7 @@ import { readDelivery } from "../../archive/delivery.js";
 import { discoverFromCalibrationScripts, satisfiesPrefix, type VersionRequirement } from "../../casa/version-discovery.js";
 import { ErrorClass } from "../../domain/campaign.js";
 import { coerceError } from "../../domain/errors.js";
-import { parseCasaVersion, compareCasaVersions, type CasaRuntime } from "../../domain/runtime.js";
+import { newestFirst, type CasaRuntime } from "../../domain/runtime.js";
 import { jobLogPaths, type Executor } from "../../executors/executor.js";
 import { casaScriptsDir } from "../../paths.js";
 import type { StepRunner } from "../engine.js";
@@ -28,13 +28,7 @@ export function chooseRuntime(
   requirement: VersionRequirement | undefined,
   runtimes: readonly CasaRuntime[],
 ): { runtime: CasaRuntime; reason: string } | { runtime: undefined; reason: string } {
-  const usable = runtimes
-    .filter((r) => r.canRunCasashell)
-    .sort((a, b) => {
-      const va = parseCasaVersion(a.casaVersion);
-      const vb = parseCasaVersion(b.casaVersion);
-      return va && vb ? compareCasaVersions(vb, va) : 0;
-    });
+  const usable = newestFirst(runtimes.filter((r) => r.canRunCasashell));
   if (!requirement) {
     const newest = usable[0];
     return newest
