@@ -280,7 +280,11 @@ export class KyselyCampaignStore implements CampaignStore {
   async finishAttempt(attemptId: string, result: AttemptResult): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const t = now();
-      const attempt = await trx.selectFrom("attempt").select(["step_id", "number", "state"]).where("id", "=", attemptId).executeTakeFirst();
+      const attempt = await trx
+        .selectFrom("attempt")
+        .select(["step_id", "number", "state", "started_at"])
+        .where("id", "=", attemptId)
+        .executeTakeFirst();
       if (!attempt) throw new ReimageError(ErrorCode.Store, `no attempt ${attemptId} in the store`);
       if (attempt.state !== AttemptState.Running) {
         throw new ReimageError(ErrorCode.Store, `attempt ${attemptId} is already ${attempt.state}`);
@@ -292,10 +296,11 @@ export class KyselyCampaignStore implements CampaignStore {
         .set({
           state: result.state,
           finished_at: t,
+          // Steps that run no process (fetch, products) are timed by their attempt.
+          wall_seconds: p ? p.wallSeconds : (Date.parse(t) - Date.parse(attempt.started_at)) / 1000,
           ...(p && {
             exit_code: p.exitCode,
             signal: p.signal,
-            wall_seconds: p.wallSeconds,
             peak_rss_bytes: p.peakRssBytes,
             memory_limit_bytes: p.memoryLimitBytes ?? null,
             runtime_id: p.runtimeId ?? null,

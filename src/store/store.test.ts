@@ -98,6 +98,8 @@ test("a failed step fails its MOUS, keeps the error and its evidence, and stops 
     assert.match(report.mouses[0]!.errors[0]!.evidenceLine ?? "", /MSSelectionNullSelection/);
     assert.equal(report.mouses[0]!.steps[0]!.attempts[0]!.exitCode, 1);
     assert.equal(report.mouses[1]!.products[0]!.path, "p.fits");
+    assert.equal(report.mouses[0]!.steps[0]!.attempts[0]!.wallSeconds, 2.5, "a process's own wall time is kept");
+    assert.ok((report.mouses[1]!.steps[0]!.attempts[0]!.wallSeconds ?? -1) >= 0, "an in-process step is timed by its attempt");
     assert.equal(report.counts.failed, 1);
   }));
 
