@@ -1,7 +1,8 @@
 /**
  * Real CASA, end to end up to the calibrated Measurement Set: the demo archive is built by
- * CASA's simulator, fetched from its request-handler tars, and restored by each delivery's
- * own scriptForPI.py. The calibrated visibilities are then compared with what was
+ * CASA's simulator, downloaded over HTTP from a local request-handler server that cuts the
+ * first downloads half-way (so every delivery arrives through resumed Range requests), and
+ * restored by each delivery's own scriptForPI.py. The calibrated visibilities are then compared with what was
  * simulated (truth/<mous>.json): the gains the generator applied must be divided out.
  */
 import { after, before, test } from "node:test";
@@ -11,7 +12,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ensureDemoArchive, type DemoArchive } from "../src/archive/demo-archive.js";
-import { LocalMirrorSource } from "../src/archive/sources.js";
+import { HttpArchiveSource } from "../src/archive/http-source.js";
+import { startArchiveServer } from "../src/archive/http-server.js";
 import { unpackSafely } from "../src/archive/tar.js";
 import { runCampaign, type StepRunner } from "../src/campaign/engine.js";
 import { fetchStep } from "../src/campaign/steps/fetch.js";
@@ -79,6 +81,7 @@ const wrapDeg = (d: number) => ((((d + 180) % 360) + 360) % 360) - 180;
 
 test("every MOUS restores through its scriptForPI and the calibrated data match the simulated truth", async () => {
   const store = await openSqliteStore(join(work, "restore.sqlite"));
+  let server: Awaited<ReturnType<typeof startArchiveServer>> | undefined;
   try {
     await store.createCampaign(
       { id: "restore", name: "restore", recipe: "restore-only", archive: join(archive.dir, "request-handler"), options: {} },
@@ -86,6 +89,10 @@ test("every MOUS restores through its scriptForPI and the calibrated data match 
       [StepName.Fetch, StepName.Restore],
     );
     const { runtimes } = await scanRuntimes(config.casa);
+    // Each of the first three file downloads is cut after half of the smallest tar.
+    const smallest = Math.min(...archive.mouses.flatMap((m) => m.tars.map((t) => statSync(t).size)));
+    server = await startArchiveServer({ dir: archive.dir, faults: { cutAfterBytes: { bytes: Math.floor(smallest / 2), times: 3 } } });
+    const source = new HttpArchiveSource(server.url, { retry: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 200 } });
     const notUsed: StepRunner = () => Promise.reject(new Error("not part of this campaign"));
     const summary = await runCampaign({
       store,
@@ -95,7 +102,7 @@ test("every MOUS restores through its scriptForPI and the calibrated data match 
       memoryBudgetBytes: 8 * 1024 ** 3,
       predictMemoryBytes: () => 1,
       steps: {
-        fetch: fetchStep(new LocalMirrorSource(join(archive.dir, "request-handler"))),
+        fetch: fetchStep(source),
         restore: restoreStep({ runtimes, executor: new LocalExecutor() }),
         fix: notUsed,
         image: notUsed,
@@ -103,6 +110,10 @@ test("every MOUS restores through its scriptForPI and the calibrated data match 
       },
     });
     assert.equal(summary.state, "finished");
+    const cut = server.requests.filter((r) => r.cut);
+    const resumed = server.requests.filter((r) => r.range !== undefined && r.status === 206);
+    assert.equal(cut.length, 3, "three downloads were cut");
+    assert.ok(resumed.length >= 3, "each cut download resumed with a Range request");
     const report = await store.report("restore");
     for (const mous of report.mouses) {
       const restore = mous.steps.find((s) => s.name === "restore")!;
@@ -156,6 +167,7 @@ test("every MOUS restores through its scriptForPI and the calibrated data match 
       if (!truth.observed) assert.equal(measured.target, null, "the aborted MOUS has no target data");
     }
   } finally {
+    await server?.close();
     await store.close();
   }
 });

@@ -10,7 +10,8 @@
  */
 import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
-import { LocalMirrorSource } from "../archive/sources.js";
+import { HttpArchiveSource } from "../archive/http-source.js";
+import { LocalMirrorSource, type ArchiveSource } from "../archive/sources.js";
 import { runCampaign, type CampaignEvent, type RunSummary } from "../campaign/engine.js";
 import { fetchStep } from "../campaign/steps/fetch.js";
 import { fixStep } from "../campaign/steps/fix.js";
@@ -64,6 +65,11 @@ const PREDICTED_MEMORY: Readonly<Record<StepName, number>> = {
   [StepName.Products]: 0.3 * GiB,
 };
 
+/** A campaign's archive: a request-handler URL (downloads) or a folder (a local mirror). */
+export function archiveSource(location: string): ArchiveSource {
+  return /^https?:\/\//.test(location) ? new HttpArchiveSource(location) : new LocalMirrorSource(location);
+}
+
 export async function openWorkspaceStore(ws: Workspace): Promise<CampaignStore> {
   return openStore(ws.storeLocation);
 }
@@ -112,7 +118,7 @@ export async function runWorkspaceCampaign(
     predictMemoryBytes: (step) => PREDICTED_MEMORY[step.name],
     reapOrphan: (processGroup, attemptId) => executor.reap(processGroup, attemptId),
     steps: {
-      [StepName.Fetch]: fetchStep(new LocalMirrorSource(campaign.archive)),
+      [StepName.Fetch]: fetchStep(archiveSource(campaign.archive)),
       [StepName.Restore]: restoreStep({ runtimes, executor }),
       [StepName.Fix]: fixStep([]),
       [StepName.Image]: imageStep({
