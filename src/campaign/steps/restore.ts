@@ -151,6 +151,8 @@ export function restoreStep(options: RestoreOptions): StepRunner {
         requirement: requirement ?? null,
         calibratedDir,
         measurementSets,
+        // What the delivery reader had to assume (prefixed scriptForPI, missing folders...).
+        deliveryAssumptions: delivery.assumptions,
       },
     };
   };
