@@ -57,7 +57,7 @@ const RULES: readonly Rule[] = [
   {
     errorClass: ErrorClass.Memory,
     message: "the step ran out of memory",
-    patterns: [/std::bad_alloc/, /\bMemoryError\b/, /Cannot allocate memory/i, /OUT_OF_MEMORY/, /oom-kill/i, /Out of memory/i],
+    patterns: [/std::bad_alloc/, /\bMemoryError\b/, /Cannot allocate memory/i, /OUT_OF_MEMORY/, /oom-kill/i, /OOM killer/, /Out of memory/i],
   },
   {
     errorClass: ErrorClass.EmptySelection,

@@ -99,6 +99,11 @@ export interface RunCasaOptions extends Omit<CasaScriptCall, "logFile"> {
    */
   readonly onOutputLine?: (line: string, stream: "stdout" | "stderr") => void;
   /**
+   * Words put before CASA's own command line: a wrapper that places the process in a
+   * resource-limited group before it execs CASA. Part of the recorded command.
+   */
+  readonly commandPrefix?: readonly string[];
+  /**
    * Called once the process exists, with its process group: the campaign records it, so
    * that a run resuming after this one was killed can stop what it left running.
    */
@@ -136,7 +141,7 @@ export async function runCasaScript(options: RunCasaOptions): Promise<CasaRunRes
   const logFile = join(options.logDir, `${name}.casa.log`);
   const stdoutFile = join(options.logDir, `${name}.stdout.log`);
   const stderrFile = join(options.logDir, `${name}.stderr.log`);
-  const command = casaCommandLine({ ...options, logFile });
+  const command = [...(options.commandPrefix ?? []), ...casaCommandLine({ ...options, logFile })];
   const [program, ...args] = command as [string, ...string[]];
   const files = { logFile, stdoutFile, stderrFile, command };
 

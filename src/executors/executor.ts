@@ -33,6 +33,11 @@ export interface CasaJob {
 export interface JobOutcome extends ProcessRecord {
   readonly timedOut: boolean;
   readonly cancelled: boolean;
+  /**
+   * What the executor itself saw that the job's logs cannot say: the kernel's OOM killer
+   * acting on the job's memory cgroup, a cluster's job state. Read by the classifier.
+   */
+  readonly executorEvidence?: readonly { readonly file: string; readonly text: string }[];
 }
 
 export interface JobHooks {

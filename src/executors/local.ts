@@ -4,6 +4,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { runCasaScript } from "../casa/run-script.js";
+import { createMemoryCgroup, memoryCgroupsAvailable, MEMORY_CGROUP_ROOT, type MemoryCgroup } from "./memory-cgroup.js";
 import type { CasaJob, Executor, JobHooks, JobOutcome } from "./executor.js";
 
 /** Marks every process of an attempt, so that a later run can tell them from strangers. */
@@ -12,9 +13,30 @@ export const ATTEMPT_ENV = "REIMAGE_ATTEMPT_ID";
 export class LocalExecutor implements Executor {
   readonly name = "local";
 
+  constructor(private readonly cgroupRoot: string = MEMORY_CGROUP_ROOT) {}
+
   async run(job: CasaJob, signal: AbortSignal, hooks: JobHooks = {}): Promise<JobOutcome> {
     const threads = job.cores !== undefined ? { OMP_NUM_THREADS: String(job.cores) } : {};
     const marker = job.attemptId !== undefined ? { [ATTEMPT_ENV]: job.attemptId } : {};
+    // A limit is only recorded where the kernel enforces it.
+    const cgroup =
+      job.memoryLimitBytes !== undefined && memoryCgroupsAvailable(this.cgroupRoot)
+        ? await createMemoryCgroup(`${job.attemptId ?? "job"}-${job.name}-${process.pid}`, job.memoryLimitBytes, this.cgroupRoot)
+        : undefined;
+    try {
+      return await this.runIn(job, signal, hooks, { ...threads, ...marker }, cgroup);
+    } finally {
+      await cgroup?.remove();
+    }
+  }
+
+  private async runIn(
+    job: CasaJob,
+    signal: AbortSignal,
+    hooks: JobHooks,
+    env: Record<string, string>,
+    cgroup: MemoryCgroup | undefined,
+  ): Promise<JobOutcome> {
     const result = await runCasaScript({
       runtime: job.runtime,
       script: job.script,
@@ -24,20 +46,23 @@ export class LocalExecutor implements Executor {
       workDir: job.cwd,
       logDir: job.logDir,
       name: job.name,
-      env: { ...threads, ...marker, ...job.env },
+      env: { ...env, ...job.env },
+      ...(cgroup && { commandPrefix: cgroup.commandPrefix }),
       signal,
       ...(job.timeLimitSeconds !== undefined && { timeLimitSeconds: job.timeLimitSeconds }),
       ...(hooks.onLine && { onOutputLine: hooks.onLine }),
       ...(hooks.onStarted && { onStarted: hooks.onStarted }),
     });
+    const kernel = await cgroup?.report();
     return {
+      ...(kernel?.evidence && { executorEvidence: [{ file: cgroup!.path, text: kernel.evidence }] }),
       exitCode: result.exitCode,
       signal: result.signal,
       timedOut: result.timedOut,
       cancelled: result.cancelled,
       wallSeconds: result.wallSeconds,
       peakRssBytes: result.peakRssBytes,
-      memoryLimitBytes: job.memoryLimitBytes ?? null,
+      memoryLimitBytes: cgroup?.limitBytes ?? null,
       runtimeId: job.runtime.id,
       command: result.command,
       logFile: result.logFile,

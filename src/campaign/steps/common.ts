@@ -34,6 +34,7 @@ async function linesOf(file: string | undefined): Promise<LogLine[]> {
 /** Classifies a failed CASA job from everything it wrote: CASA log, stdout, stderr. */
 export async function classifyJob(outcome: JobOutcome): Promise<StepFailure> {
   const lines = [
+    ...(outcome.executorEvidence ?? []),
     ...(await linesOf(outcome.logFile)),
     ...(await linesOf(outcome.stdoutFile)),
     ...(await linesOf(outcome.stderrFile)),
