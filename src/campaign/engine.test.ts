@@ -130,3 +130,46 @@ test("a step that throws is recorded as a failure with its cause chain", () =>
     const report = await store.report("c");
     assert.equal(report.mouses[2]!.errors[0]!.message, "cannot unpack: caused by: tar: unexpected end of file");
   }));
+
+test("a step that runs out of memory is retried with twice the memory, and both attempts are recorded", () =>
+  withCampaign(async (store, dir) => {
+    const seen: (number | null)[] = [];
+    const r = recorder((ctx) => {
+      if (ctx.step.name !== "image" || !ctx.step.mousUid.endsWith("X1")) return Promise.resolve({ state: "succeeded" });
+      seen.push(ctx.memoryLimitBytes);
+      const process = { exitCode: null, signal: "SIGKILL", wallSeconds: 1, peakRssBytes: ctx.memoryLimitBytes, memoryLimitBytes: ctx.memoryLimitBytes, command: ["casa"] };
+      return Promise.resolve(
+        (ctx.memoryLimitBytes ?? 0) < 2 * GiB
+          ? { state: "failed", process, failure: { errorClass: ErrorClass.Memory, message: "OOM" } }
+          : { state: "succeeded", process },
+      );
+    });
+    await runCampaign({
+      ...base(store, dir),
+      steps: r.steps,
+      memoryLimits: { image: 1 * GiB },
+      retry: { memoryCeilingBytes: 4 * GiB, maxAttempts: 3 },
+    });
+    assert.deepEqual(seen, [1 * GiB, 2 * GiB]);
+    const report = await store.report("c");
+    const image = report.mouses[0]!.steps.find((s) => s.name === "image")!;
+    assert.equal(report.mouses[0]!.state, "succeeded");
+    assert.deepEqual(image.attempts.map((a) => [a.state, a.memoryLimitBytes]), [
+      ["failed", 1 * GiB],
+      ["succeeded", 2 * GiB],
+    ]);
+    assert.equal(report.mouses[0]!.errors[0]!.decision, "retry: memory: 1024 MiB -> 2048 MiB");
+  }));
+
+test("without a retry policy, or for a class that would fail again, a failure is final", () =>
+  withCampaign(async (store, dir) => {
+    const r = recorder((ctx) =>
+      Promise.resolve(
+        ctx.step.name === "restore" ? { state: "failed", failure: { errorClass: ErrorClass.EmptySelection, message: "no rows" } } : { state: "succeeded" },
+      ),
+    );
+    await runCampaign({ ...base(store, dir), steps: r.steps, retry: { memoryCeilingBytes: 4 * GiB, maxAttempts: 3 } });
+    const report = await store.report("c");
+    assert.equal(r.calls.filter((c) => c.endsWith("restore")).length, 3, "one attempt per MOUS");
+    assert.match(report.mouses[0]!.errors[0]!.decision ?? "", /^no retry: empty-selection/);
+  }));

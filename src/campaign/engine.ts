@@ -14,6 +14,7 @@ import { AttemptState, ErrorClass, type StepFailure, type StepName } from "../do
 import { coerceError, ReimageError } from "../domain/errors.js";
 import { parseUid } from "../domain/glossary.js";
 import type { AttemptResult, CampaignRow, CampaignStore, ClaimedStep, RunRow } from "../store/store.js";
+import { decideRetry, type RetryLimits } from "./retry.js";
 
 export interface StepContext {
   readonly campaign: CampaignRow;
@@ -22,6 +23,8 @@ export interface StepContext {
   readonly mousDir: string;
   /** This attempt's own folder (logs, scripts): `<mousDir>/attempts/<step>.<n>`. */
   readonly attemptDir: string;
+  /** The memory its CASA jobs may use (the executor enforces it); null for no limit. */
+  readonly memoryLimitBytes: number | null;
   readonly signal: AbortSignal;
   /** A line of progress for the operator (also the heartbeat's evidence of life). */
   readonly emit: (line: string) => void;
@@ -73,6 +76,10 @@ export interface EngineOptions {
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: CampaignEvent) => void;
   readonly heartbeatMs?: number;
+  /** First memory limits per step; a retry policy raises them attempt by attempt. */
+  readonly memoryLimits?: Partial<Record<StepName, number>>;
+  /** Failed attempts are run again when the policy says so (see retry.ts); without it, never. */
+  readonly retry?: RetryLimits;
   /** Stops what is left of an attempt whose run died (the executor knows how). */
   readonly reapOrphan?: (processGroup: number, attemptId: string) => Promise<void>;
   /** A run whose heartbeat is older than this is taken for dead, even if its pid exists. */
@@ -137,7 +144,9 @@ export async function runCampaign(options: EngineOptions): Promise<RunSummary> {
       for (const candidate of candidates) {
         if (running.size >= options.maxParallel) break;
         if (busyMous.has(candidate.mousId)) continue;
-        const memory = options.predictMemoryBytes(candidate);
+        // A step with a memory limit can use all of it: that is what the scheduler counts.
+        const limit = candidate.memoryLimitBytes ?? options.memoryLimits?.[candidate.name] ?? 0;
+        const memory = Math.max(options.predictMemoryBytes(candidate), limit);
         // Always let one step run, even one predicted over budget: otherwise it never would.
         if (running.size > 0 && used + memory > options.memoryBudgetBytes) continue;
         const claimed = await store.claimStep(candidate.id, runId);
@@ -183,6 +192,7 @@ async function executeStep(
   if (options.signal?.aborted) onAbort();
   emit({ type: "step-started", mousUid: step.mousUid, step: step.name, attempt: step.attemptNumber });
 
+  const memoryLimitBytes = step.memoryLimitBytes ?? options.memoryLimits?.[step.name] ?? null;
   let result: AttemptResult;
   try {
     await mkdir(attemptDir, { recursive: true });
@@ -191,11 +201,16 @@ async function executeStep(
       step,
       mousDir,
       attemptDir,
+      memoryLimitBytes,
       signal: controller.signal,
       emit: (line) => emit({ type: "step-output", mousUid: step.mousUid, step: step.name, line }),
       noteLogs: (logs) => options.store.noteAttemptLogs(step.attemptId, logs),
     });
-    result = controller.signal.aborted && outcome.state === "failed" ? { ...outcome, state: AttemptState.Interrupted } : outcome;
+    result =
+      controller.signal.aborted && outcome.state === "failed"
+        ? { ...outcome, state: AttemptState.Interrupted }
+        : withRetryDecision(outcome, step, memoryLimitBytes, options.retry);
+    if (result.decision) emit({ type: "step-output", mousUid: step.mousUid, step: step.name, line: result.decision });
   } catch (caught) {
     const err = coerceError(caught);
     result = controller.signal.aborted
@@ -217,6 +232,18 @@ async function executeStep(
     seconds: (Date.now() - started) / 1000,
     failure: result.failure,
   });
+}
+
+/** A failed outcome with the retry policy's decision attached; others unchanged. */
+function withRetryDecision(outcome: StepOutcome, step: ClaimedStep, memoryLimitBytes: number | null, limits: RetryLimits | undefined): AttemptResult {
+  if (outcome.state !== "failed" || !outcome.failure || !limits) return outcome;
+  const decision = decideRetry(
+    { failure: outcome.failure, attempt: step.attemptNumber, memoryLimitBytes: outcome.process?.memoryLimitBytes ?? memoryLimitBytes },
+    limits,
+  );
+  return decision.retry
+    ? { ...outcome, willRetry: true, nextMemoryLimitBytes: decision.memoryLimitBytes, decision: `retry: ${decision.reason}` }
+    : { ...outcome, decision: `no retry: ${decision.reason}` };
 }
 
 /** An error's message with its causes, so that the store keeps the whole chain. */

@@ -1,4 +1,5 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { STEP_ORDER, type StepName } from "../domain/campaign.js";
 import type { Config } from "../config.js";
 import { runDemo } from "../operations/demo.js";
 import { openWorkspaceStore, runWorkspaceCampaign, workspace, workspaceReport } from "../operations/workspace.js";
@@ -7,6 +8,19 @@ import { progressView } from "./progress.js";
 import { table } from "./tables.js";
 
 const log = (line: string) => process.stderr.write(line + "\n");
+
+const UNITS: Readonly<Record<string, number>> = { "": 1, k: 1e3, kb: 1e3, kib: 2 ** 10, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30 };
+
+/** `image=300MiB`: a step's first memory limit. Repeatable. */
+export function parseMemoryLimit(text: string, previous: Partial<Record<StepName, number>> = {}): Partial<Record<StepName, number>> {
+  const m = /^([a-z]+)=(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const step = m?.[1] as StepName | undefined;
+  const unit = UNITS[(m?.[3] ?? "").toLowerCase()];
+  if (!m || !step || !STEP_ORDER.includes(step) || unit === undefined) {
+    throw new InvalidArgumentError(`"${text}": expected STEP=SIZE with STEP one of ${STEP_ORDER.join(", ")} and SIZE like 300MiB or 2G`);
+  }
+  return { ...previous, [step]: Math.round(Number(m[2]) * unit) };
+}
 
 /** Ctrl-C once stops the campaign cleanly (running CASA killed, attempts marked interrupted); twice exits at once. */
 function interruptible(): { signal: AbortSignal; dispose: () => void } {
@@ -103,10 +117,13 @@ export function registerCampaignCommands(program: Command, config: () => Config)
     .command("demo")
     .description("build the simulated archive if absent, create the demo campaign and run it (resumes if stopped)")
     .option("--parallel <n>", "steps to run at once (default: the number of cores)", (v) => Number(v))
-    .action(async (opts: { parallel?: number }) => {
+    .option("--memory-limit <step=size>", "a step's first memory limit, e.g. image=2GiB (repeatable; doubled on a memory failure)", parseMemoryLimit)
+    .action(async (opts: { parallel?: number; memoryLimit?: Partial<Record<StepName, number>> }) => {
       const c = config();
       await withStore(c, (store) =>
-        runWithProgress(c, store, ({ signal, onEvent }) => runDemo(c, store, log, { signal, onEvent, maxParallel: opts.parallel })),
+        runWithProgress(c, store, ({ signal, onEvent }) =>
+          runDemo(c, store, log, { signal, onEvent, maxParallel: opts.parallel, memoryLimits: opts.memoryLimit }),
+        ),
       );
     });
 
@@ -116,11 +133,19 @@ export function registerCampaignCommands(program: Command, config: () => Config)
     .option("--campaign <id>", "the campaign (default: the newest)")
     .option("--retry-failed", "run the failed steps of failed MOUSs again")
     .option("--parallel <n>", "steps to run at once", (v) => Number(v))
-    .action(async (opts: { campaign?: string; retryFailed?: boolean; parallel?: number }) => {
+    .option("--memory-limit <step=size>", "a step's first memory limit, e.g. image=2GiB (repeatable; doubled on a memory failure)", parseMemoryLimit)
+    .action(async (opts: { campaign?: string; retryFailed?: boolean; parallel?: number; memoryLimit?: Partial<Record<StepName, number>> }) => {
       const c = config();
       await withStore(c, (store) =>
         runWithProgress(c, store, ({ signal, onEvent }) =>
-          runWorkspaceCampaign(c, store, { campaignId: opts.campaign, retryFailed: opts.retryFailed, signal, onEvent, maxParallel: opts.parallel }),
+          runWorkspaceCampaign(c, store, {
+            campaignId: opts.campaign,
+            retryFailed: opts.retryFailed,
+            signal,
+            onEvent,
+            maxParallel: opts.parallel,
+            memoryLimits: opts.memoryLimit,
+          }),
         ),
       );
     });

@@ -93,6 +93,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onEvent?: ((event: CampaignEvent) => void) | undefined;
   readonly maxParallel?: number | undefined;
+  /** First memory limits per step, enforced by the executor; a retry doubles them up to the ceiling. */
+  readonly memoryLimits?: Partial<Record<StepName, number>> | undefined;
 }
 
 export async function runWorkspaceCampaign(
@@ -117,6 +119,8 @@ export async function runWorkspaceCampaign(
     memoryBudgetBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes,
     predictMemoryBytes: (step) => PREDICTED_MEMORY[step.name],
     reapOrphan: (processGroup, attemptId) => executor.reap(processGroup, attemptId),
+    ...(options.memoryLimits && { memoryLimits: options.memoryLimits }),
+    retry: { memoryCeilingBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes, maxAttempts: 3 },
     steps: {
       [StepName.Fetch]: fetchStep(archiveSource(campaign.archive)),
       [StepName.Restore]: restoreStep({ runtimes, executor }),

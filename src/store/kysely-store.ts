@@ -343,6 +343,7 @@ export class KyselyCampaignStore implements CampaignStore {
             message: result.failure.message,
             evidence_line: result.failure.evidenceLine ?? null,
             evidence_file: result.failure.evidenceFile ?? null,
+            decision: result.decision ?? null,
             created_at: t,
           })
           .execute();
@@ -362,6 +363,7 @@ export class KyselyCampaignStore implements CampaignStore {
           heartbeat_at: null,
           finished_at: stepState === StepState.Pending ? null : t,
           error_class: result.failure?.errorClass ?? null,
+          ...(result.willRetry && result.nextMemoryLimitBytes !== undefined && { memory_limit_bytes: result.nextMemoryLimitBytes }),
           ...(result.outputs !== undefined && { outputs_json: JSON.stringify(result.outputs) }),
           updated_at: t,
         })
@@ -466,7 +468,7 @@ export class KyselyCampaignStore implements CampaignStore {
         .selectFrom("error as e")
         .innerJoin("step as s", "s.id", "e.step_id")
         .innerJoin("attempt as a", "a.id", "e.attempt_id")
-        .select(["e.mous_id", "s.name as step", "a.number", "e.class", "e.message", "e.evidence_line", "e.evidence_file"])
+        .select(["e.mous_id", "s.name as step", "a.number", "e.class", "e.message", "e.evidence_line", "e.evidence_file", "e.decision"])
         .where("s.campaign_id", "=", campaignId)
         .orderBy("e.created_at")
         .execute(),
@@ -532,6 +534,7 @@ export class KyselyCampaignStore implements CampaignStore {
             message: e.message,
             evidenceLine: e.evidence_line,
             evidenceFile: e.evidence_file,
+            decision: e.decision,
           })),
       };
     });
@@ -544,7 +547,18 @@ export class KyselyCampaignStore implements CampaignStore {
 }
 
 /** The columns of a step joined to its MOUS, as the engine sees them. */
-const STEP_COLUMNS = ["s.id", "s.mous_id", "m.mous_uid", "m.project_code", "s.name", "s.ordinal", "s.state", "s.attempts", "s.outputs_json"] as const;
+const STEP_COLUMNS = [
+  "s.id",
+  "s.mous_id",
+  "m.mous_uid",
+  "m.project_code",
+  "s.name",
+  "s.ordinal",
+  "s.state",
+  "s.attempts",
+  "s.memory_limit_bytes",
+  "s.outputs_json",
+] as const;
 
 function toStepRow(r: {
   id: string;
@@ -555,6 +569,7 @@ function toStepRow(r: {
   ordinal: number;
   state: string;
   attempts: number;
+  memory_limit_bytes: number | bigint | string | null;
   outputs_json: string | null;
 }): StepRow {
   return {
@@ -566,6 +581,7 @@ function toStepRow(r: {
     ordinal: r.ordinal,
     state: r.state as StepState,
     attempts: r.attempts,
+    memoryLimitBytes: r.memory_limit_bytes === null ? null : Number(r.memory_limit_bytes),
     outputs: parseJson(r.outputs_json),
   };
 }

@@ -37,6 +37,7 @@ export interface StepTable {
   finished_at: string | null;
   outputs_json: string | null;
   error_class: string | null;
+  memory_limit_bytes: number | null;
   updated_at: string;
 }
 
@@ -93,6 +94,7 @@ export interface ErrorTable {
   message: string;
   evidence_line: string | null;
   evidence_file: string | null;
+  decision: string | null;
   created_at: string;
 }
 

@@ -43,6 +43,8 @@ export interface StepRow {
   readonly ordinal: number;
   readonly state: StepState;
   readonly attempts: number;
+  /** The memory limit its next attempt runs with (set by a retry policy), if any. */
+  readonly memoryLimitBytes: number | null;
   readonly outputs: Readonly<Record<string, unknown>> | null;
 }
 
@@ -63,6 +65,10 @@ export interface AttemptResult {
   readonly nothingToProcess?: boolean | undefined;
   /** A failed attempt that a retry policy will run again: the step goes back to pending. */
   readonly willRetry?: boolean | undefined;
+  /** With willRetry: the memory limit of the next attempt. */
+  readonly nextMemoryLimitBytes?: number | null | undefined;
+  /** What the retry policy decided about this failure, and why. */
+  readonly decision?: string | undefined;
 }
 
 export interface AttemptReport {
@@ -97,6 +103,7 @@ export interface ErrorReport {
   readonly message: string;
   readonly evidenceLine: string | null;
   readonly evidenceFile: string | null;
+  readonly decision: string | null;
 }
 
 export interface MousReport {

@@ -65,6 +65,7 @@ export function imageStep(options: ImageStepOptions): StepRunner {
     const run = async (name: string, script: string, args: readonly string[] = []): Promise<JobOutcome> => {
       const job: CasaJob = {
         label: `${ctx.step.mousUid} ${name}`,
+        ...(ctx.memoryLimitBytes !== null && { memoryLimitBytes: ctx.memoryLimitBytes }),
         attemptId: ctx.step.attemptId,
         runtime,
         script,

@@ -108,6 +108,7 @@ export function restoreStep(options: RestoreOptions): StepRunner {
     );
     const job = {
       label: `${ctx.step.mousUid} restore`,
+      ...(ctx.memoryLimitBytes !== null && { memoryLimitBytes: ctx.memoryLimitBytes }),
       attemptId: ctx.step.attemptId,
       runtime,
       script: wrapper,

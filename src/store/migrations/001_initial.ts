@@ -39,6 +39,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("finished_at", "text")
     .addColumn("outputs_json", "text")
     .addColumn("error_class", "text")
+    .addColumn("memory_limit_bytes", "bigint")
     .addColumn("updated_at", "text", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("step_campaign_state").on("step").columns(["campaign_id", "state"]).execute();
@@ -99,6 +100,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("message", "text", (c) => c.notNull())
     .addColumn("evidence_line", "text")
     .addColumn("evidence_file", "text")
+    .addColumn("decision", "text")
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
 }
