@@ -183,6 +183,8 @@ export interface ImagingPlanOptions {
 }
 
 const TARGET_INTENT = "OBSERVE_TARGET#ON_SOURCE";
+/** Cubes on the LSRK grid tclean derives from the data: every channel, native width. */
+const CUBE_AXIS = { specmode: "cube", outframe: "LSRK", nchan: -1, start: "", width: "" } as const;
 
 /** Plans the hifatargets recipe for one MOUS from the metadata of its calibrated MSs. */
 export function planImaging(
@@ -294,11 +296,7 @@ export function planImaging(
         imagename: image,
         ...common(src),
         spw: String(spw),
-        specmode: "cube",
-        outframe: "LSRK",
-        nchan: -1,
-        start: "",
-        width: "",
+        ...CUBE_AXIS,
         ...gridding(src),
         pblimit: PBLIMIT_IMAGE,
         deconvolver: "hogbom",
@@ -426,11 +424,7 @@ export function planImaging(
         imagename: name,
         ...common(src),
         spw: String(spw),
-        specmode: "cube",
-        outframe: "LSRK",
-        nchan: -1,
-        start: "",
-        width: "",
+        ...CUBE_AXIS,
         ...gridding(src),
         pblimit: PBLIMIT_IMAGE,
         deconvolver: "hogbom",
