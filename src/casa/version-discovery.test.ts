@@ -55,6 +55,11 @@ test("a commented-out assert still names its version, with medium confidence; no
   assert.equal(r?.confidence, "medium");
   assert.equal(r?.decidedBy, EvidenceSource.DisabledAssert);
   assert.equal(discoverFromCalibrationScripts([{ file: "d.py", text: "applycal(vis='x.ms')" }]), undefined);
+  // Only the body commented out: the check no longer stops anything either.
+  const bodyOnly = discoverFromCalibrationScripts([
+    { file: "e.py", text: "if re.search('^4.4.0', casadef.casa_version) == None:\n# sys.exit('ERROR: ...')\n  pass" },
+  ]);
+  assert.deepEqual([bodyOnly?.casaVersion, bodyOnly?.confidence], ["4.4.0", "medium"]);
 });
 
 test("a runtime satisfies an asserted prefix part by part, whatever the separator", () => {

@@ -160,7 +160,11 @@ type AssertBody = "exit" | "warning" | "other";
 function bodyOf(lines: readonly string[], i: number): AssertBody {
   let next = i + 1;
   while (next < lines.length && (lines[next] ?? "").trim() === "") next++;
-  const after = [lines[i] ?? "", lines[next] ?? ""].map((l) => l.replace(/^\s*#+/, "")).join("\n");
+  const ifLine = lines[i] ?? "";
+  const bodyLine = lines[next] ?? "";
+  // A live `if` whose body was commented out stops nothing: as good as a warning.
+  if (!/^\s*#/.test(ifLine) && /^\s*#/.test(bodyLine) && !/sys\.exit/.test(ifLine)) return "warning";
+  const after = [ifLine, bodyLine].map((l) => l.replace(/^\s*#+/, "")).join("\n");
   if (/sys\.exit|raise\s|\bexit\(/.test(after)) return "exit";
   if (/print|casalog\.post|warn/i.test(after)) return "warning";
   return "other";
