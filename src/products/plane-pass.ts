@@ -1,0 +1,56 @@
+/**
+ * One read of a FITS image feeds every product computation at once: statistics, the peak
+ * and moment-0 maps of a preview, the valid-pixel mask of a footprint. Reading a large cube
+ * is the cost that matters, so consumers share passes instead of each reading the file.
+ *
+ * A consumer sees the planes of a pass in file order and says, when the pass ends, whether
+ * it needs another one (an exact median needs a second look at the pixels; the spectrum at
+ * the peak needs the peak first).
+ */
+import type { FitsPlane, ImageLayout } from "../fits/reader.js";
+
+export interface PlaneConsumer {
+  /** Called once per plane, in file order. The plane's data must not be kept past the call. */
+  consume(plane: FitsPlane, pass: number): void;
+  /** Called after the last plane of pass `pass` (0-based); `true` asks for one more pass. */
+  endPass(pass: number): boolean;
+}
+
+/** Where planes come from: a fresh stream of the image's planes for every pass. */
+export type PlaneStream = () => AsyncIterable<FitsPlane>;
+
+export interface PassReport {
+  readonly passes: number;
+  readonly planesRead: number;
+}
+
+/**
+ * Runs passes until no consumer asks for another. A consumer that did not ask for a pass
+ * still receives it (it may ignore planes of passes it does not need), so consumers stay
+ * independent of each other.
+ */
+export async function runPlanePasses(
+  layout: Pick<ImageLayout, "planeCount">,
+  planes: PlaneStream,
+  consumers: readonly PlaneConsumer[],
+  options: { readonly maxPasses?: number; readonly signal?: AbortSignal } = {},
+): Promise<PassReport> {
+  const maxPasses = options.maxPasses ?? 8;
+  let planesRead = 0;
+  for (let pass = 0; pass < maxPasses; pass += 1) {
+    let seen = 0;
+    for await (const plane of planes()) {
+      options.signal?.throwIfAborted();
+      for (const consumer of consumers) consumer.consume(plane, pass);
+      seen += 1;
+    }
+    planesRead += seen;
+    if (seen !== layout.planeCount) {
+      throw new Error(`pass ${pass} saw ${seen} planes, the image has ${layout.planeCount}`);
+    }
+    let again = false;
+    for (const consumer of consumers) again = consumer.endPass(pass) || again;
+    if (!again) return { passes: pass + 1, planesRead };
+  }
+  throw new Error(`the consumers still asked for more passes after ${maxPasses}`);
+}
