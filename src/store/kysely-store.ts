@@ -4,7 +4,7 @@
  * that a kill -9 at any moment leaves either the old state or the new one.
  */
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from "kysely";
 import {
   AttemptState,
   MousState,
@@ -21,10 +21,15 @@ import type {
   CampaignReport,
   CampaignRow,
   CampaignStore,
+  CampaignSummary,
   ClaimedStep,
+  MousListPage,
+  MousListQuery,
   MousReport,
+  MousSort,
   NewCampaign,
   NewMous,
+  ProductRow,
   RecoveredAttempts,
   RunRow,
   StepRow,
@@ -445,16 +450,23 @@ export class KyselyCampaignStore implements CampaignStore {
   }
 
   async report(campaignId: string): Promise<CampaignReport> {
+    return this.reportOf(campaignId, undefined);
+  }
+
+  /** The whole campaign's report, or (with `mousId`) the part of it about one MOUS. */
+  private async reportOf(campaignId: string, mousId: string | undefined): Promise<CampaignReport> {
     const campaign = await this.getCampaign(campaignId);
     if (!campaign) throw new ReimageError(ErrorCode.BadInput, `no campaign "${campaignId}" in the store`);
+    const one = mousId !== undefined;
     const [mouses, steps, attempts, products, errors] = await Promise.all([
-      this.db.selectFrom("mous").selectAll().where("campaign_id", "=", campaignId).orderBy("ordinal").execute(),
-      this.db.selectFrom("step").selectAll().where("campaign_id", "=", campaignId).orderBy("ordinal").execute(),
+      this.db.selectFrom("mous").selectAll().where("campaign_id", "=", campaignId).$if(one, (q) => q.where("id", "=", mousId!)).orderBy("ordinal").execute(),
+      this.db.selectFrom("step").selectAll().where("campaign_id", "=", campaignId).$if(one, (q) => q.where("mous_id", "=", mousId!)).orderBy("ordinal").execute(),
       this.db
         .selectFrom("attempt as a")
         .innerJoin("step as s", "s.id", "a.step_id")
         .selectAll("a")
         .where("s.campaign_id", "=", campaignId)
+        .$if(one, (q) => q.where("s.mous_id", "=", mousId!))
         .orderBy("a.number")
         .execute(),
       this.db
@@ -462,6 +474,7 @@ export class KyselyCampaignStore implements CampaignStore {
         .innerJoin("step as s", "s.id", "p.step_id")
         .select(["p.mous_id", "p.path", "p.kind", "p.size_bytes", "p.sha256", "p.meta_json", "s.name as step"])
         .where("s.campaign_id", "=", campaignId)
+        .$if(one, (q) => q.where("p.mous_id", "=", mousId!))
         .orderBy("p.path")
         .execute(),
       this.db
@@ -470,6 +483,7 @@ export class KyselyCampaignStore implements CampaignStore {
         .innerJoin("attempt as a", "a.id", "e.attempt_id")
         .select(["e.mous_id", "s.name as step", "a.number", "e.class", "e.message", "e.evidence_line", "e.evidence_file", "e.decision"])
         .where("s.campaign_id", "=", campaignId)
+        .$if(one, (q) => q.where("e.mous_id", "=", mousId!))
         .orderBy("e.created_at")
         .execute(),
     ]);
@@ -541,9 +555,221 @@ export class KyselyCampaignStore implements CampaignStore {
     return { campaign, counts, mouses: reports };
   }
 
+  async mousReport(campaignId: string, mousUid: string): Promise<MousReport | undefined> {
+    const report = await this.reportOf(campaignId, `${campaignId}/${mousUid}`);
+    return report.mouses[0];
+  }
+
+  async listMouses(campaignId: string, query: MousListQuery): Promise<MousListPage> {
+    const failedClass = (eb: ExpressionBuilder<Database, "mous">) =>
+      eb
+        .selectFrom("step as f")
+        .select((e) => e.fn.max("f.error_class").as("c"))
+        .whereRef("f.mous_id", "=", "mous.id")
+        .where("f.state", "=", StepState.Failed);
+    const filtered = this.db
+      .selectFrom("mous")
+      .where("campaign_id", "=", campaignId)
+      .$if(query.state !== undefined, (q) => q.where("state", "=", query.state!))
+      .$if(query.category !== undefined, (q) => q.where("category", "=", query.category!))
+      .$if(query.errorClass !== undefined, (q) =>
+        q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom("step as f")
+              .select("f.id")
+              .whereRef("f.mous_id", "=", "mous.id")
+              .where("f.state", "=", StepState.Failed)
+              .where("f.error_class", "=", query.errorClass!),
+          ),
+        ),
+      )
+      .$if(query.search !== undefined && query.search !== "", (q) => {
+        const like = `%${query.search!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        return q.where((eb) =>
+          eb.or([
+            eb("mous_uid", "like", sql<string>`${like} escape '\\'`),
+            eb("project_code", "like", sql<string>`${like} escape '\\'`),
+            eb("source_name", "like", sql<string>`${like} escape '\\'`),
+          ]),
+        );
+      });
+    const column = MOUS_SORT_COLUMNS[query.sort];
+    const direction = query.descending ? "desc" : "asc";
+    const [total, rows] = await Promise.all([
+      filtered.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+      filtered
+        .select(["mous_uid", "project_code", "source_name", "category", "state", "updated_at", (eb) => failedClass(eb).as("error_class")])
+        .orderBy(column, direction)
+        .orderBy("ordinal", direction)
+        .limit(query.limit)
+        .offset(query.offset)
+        .execute(),
+    ]);
+    return {
+      total: Number(total.n),
+      rows: rows.map((r) => ({
+        mousUid: r.mous_uid,
+        projectCode: r.project_code,
+        sourceName: r.source_name,
+        category: r.category,
+        state: r.state as MousState,
+        updatedAt: r.updated_at,
+        errorClass: (r.error_class as ErrorClass | null) ?? null,
+      })),
+    };
+  }
+
+  async campaignSummary(campaignId: string): Promise<CampaignSummary> {
+    const [states, failedClasses, errorClasses, categories, steps, runs, finished] = await Promise.all([
+      this.db
+        .selectFrom("mous")
+        .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("campaign_id", "=", campaignId)
+        .groupBy("state")
+        .execute(),
+      this.db
+        .selectFrom("step")
+        .select(["error_class", (eb) => eb.fn.count<number>("mous_id").distinct().as("n")])
+        .where("campaign_id", "=", campaignId)
+        .where("state", "=", StepState.Failed)
+        .groupBy("error_class")
+        .execute(),
+      this.db
+        .selectFrom("error as e")
+        .innerJoin("mous as m", "m.id", "e.mous_id")
+        .select(["e.class", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("m.campaign_id", "=", campaignId)
+        .groupBy("e.class")
+        .execute(),
+      this.db
+        .selectFrom("mous")
+        .select(["category", "state", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("campaign_id", "=", campaignId)
+        .groupBy(["category", "state"])
+        .execute(),
+      this.stepCounts(campaignId),
+      this.db
+        .selectFrom("run")
+        .select(["id", "host", "pid", "state", "heartbeat_at", "started_at"])
+        .where("campaign_id", "=", campaignId)
+        .orderBy("started_at", "desc")
+        .limit(5)
+        .execute(),
+      this.db
+        .selectFrom("step")
+        .select([(eb) => eb.fn.min("started_at").as("first"), (eb) => eb.fn.max("finished_at").as("last")])
+        .where("campaign_id", "=", campaignId)
+        .executeTakeFirstOrThrow(),
+    ]);
+    const counts: Record<MousState, number> = {
+      [MousState.Pending]: 0,
+      [MousState.Running]: 0,
+      [MousState.Succeeded]: 0,
+      [MousState.Failed]: 0,
+      [MousState.NothingToProcess]: 0,
+    };
+    for (const r of states) counts[r.state as MousState] += Number(r.n);
+    return {
+      counts,
+      failedByClass: failedClasses.map((r) => ({ errorClass: (r.error_class ?? "unknown") as ErrorClass, mouses: Number(r.n) })),
+      errorsByClass: errorClasses.map((r) => ({ errorClass: r.class as ErrorClass, errors: Number(r.n) })),
+      categories: categories.map((r) => ({ category: r.category, state: r.state as MousState, mouses: Number(r.n) })),
+      steps,
+      runs: runs.map((r) => ({
+        id: r.id,
+        host: r.host,
+        pid: r.pid,
+        state: r.state as RunRow["state"],
+        heartbeatAt: r.heartbeat_at,
+        startedAt: r.started_at,
+      })),
+      firstStartedAt: finished.first ?? null,
+      lastFinishedAt: finished.last ?? null,
+    };
+  }
+
+  async listProducts(campaignId: string, options: { readonly kinds?: readonly ProductKind[] } = {}): Promise<readonly ProductRow[]> {
+    const rows = await this.db
+      .selectFrom("product as p")
+      .innerJoin("mous as m", "m.id", "p.mous_id")
+      .innerJoin("step as s", "s.id", "p.step_id")
+      .select(PRODUCT_COLUMNS)
+      .where("m.campaign_id", "=", campaignId)
+      .$if(options.kinds !== undefined, (q) => q.where("p.kind", "in", options.kinds!))
+      .orderBy("m.ordinal")
+      .orderBy("p.path")
+      .execute();
+    return rows.map(toProductRow);
+  }
+
+  async getProduct(campaignId: string, productId: string): Promise<ProductRow | undefined> {
+    const row = await this.db
+      .selectFrom("product as p")
+      .innerJoin("mous as m", "m.id", "p.mous_id")
+      .innerJoin("step as s", "s.id", "p.step_id")
+      .select(PRODUCT_COLUMNS)
+      .where("m.campaign_id", "=", campaignId)
+      .where("p.id", "=", productId)
+      .executeTakeFirst();
+    return row && toProductRow(row);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/** Sortable columns of the MOUS list, by the name the dashboard uses. */
+const MOUS_SORT_COLUMNS = {
+  mous: "mous_uid",
+  project: "project_code",
+  source: "source_name",
+  category: "category",
+  state: "state",
+  updated: "updated_at",
+} as const satisfies Record<MousSort, keyof Database["mous"]>;
+
+const PRODUCT_COLUMNS = [
+  "p.id",
+  "m.mous_uid",
+  "m.project_code",
+  "m.source_name",
+  "s.name as step",
+  "p.path",
+  "p.kind",
+  "p.size_bytes",
+  "p.sha256",
+  "p.meta_json",
+  "p.created_at",
+] as const;
+
+function toProductRow(r: {
+  id: string;
+  mous_uid: string;
+  project_code: string;
+  source_name: string | null;
+  step: string;
+  path: string;
+  kind: string;
+  size_bytes: number | bigint | string;
+  sha256: string;
+  meta_json: string | null;
+  created_at: string;
+}): ProductRow {
+  return {
+    id: r.id,
+    mousUid: r.mous_uid,
+    projectCode: r.project_code,
+    sourceName: r.source_name,
+    step: r.step as StepName,
+    path: r.path,
+    kind: r.kind as ProductKind,
+    sizeBytes: Number(r.size_bytes),
+    sha256: r.sha256,
+    meta: parseJson(r.meta_json) ?? undefined,
+    createdAt: r.created_at,
+  };
 }
 
 /** The columns of a step joined to its MOUS, as the engine sees them. */

@@ -8,6 +8,7 @@ import type {
   ErrorClass,
   MousState,
   ProcessRecord,
+  ProductKind,
   ProductRecord,
   StepFailure,
   StepName,
@@ -131,6 +132,66 @@ export interface RunRow {
   readonly heartbeatAt: string;
 }
 
+/** How the MOUS list sorts: by these names, each backed by an index or a cheap scan. */
+export type MousSort = "mous" | "project" | "source" | "category" | "state" | "updated";
+
+/** One page of the MOUS list: filters (all optional, combined with AND), order and window. */
+export interface MousListQuery {
+  readonly state?: MousState | undefined;
+  /** MOUSs with a failed step of this error class. */
+  readonly errorClass?: ErrorClass | undefined;
+  readonly category?: string | undefined;
+  /** A substring of the MOUS uid, project code or source name. */
+  readonly search?: string | undefined;
+  readonly sort: MousSort;
+  readonly descending: boolean;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface MousListRow {
+  readonly mousUid: string;
+  readonly projectCode: string;
+  readonly sourceName: string | null;
+  readonly category: string | null;
+  readonly state: MousState;
+  readonly updatedAt: string;
+  /** The error class of its failed step, when it has one. */
+  readonly errorClass: ErrorClass | null;
+}
+
+export interface MousListPage {
+  /** How many MOUSs match the filters, whatever the window. */
+  readonly total: number;
+  readonly rows: readonly MousListRow[];
+}
+
+/** A campaign at a glance: what the dashboard's overview draws. */
+export interface CampaignSummary {
+  readonly counts: Readonly<Record<MousState, number>>;
+  /** MOUSs whose failed step has this class. */
+  readonly failedByClass: readonly { readonly errorClass: ErrorClass; readonly mouses: number }[];
+  /** Every error recorded, retried attempts included. */
+  readonly errorsByClass: readonly { readonly errorClass: ErrorClass; readonly errors: number }[];
+  readonly categories: readonly { readonly category: string | null; readonly state: MousState; readonly mouses: number }[];
+  readonly steps: { readonly total: number; readonly done: number };
+  /** The newest runs of `reimage run`, newest first. */
+  readonly runs: readonly (RunRow & { readonly startedAt: string })[];
+  readonly firstStartedAt: string | null;
+  readonly lastFinishedAt: string | null;
+}
+
+/** A product with the MOUS it belongs to: what ObsCore, the sky view and cut-outs start from. */
+export interface ProductRow extends ProductRecord {
+  /** The store's id of the product (stable across reads). */
+  readonly id: string;
+  readonly mousUid: string;
+  readonly projectCode: string;
+  readonly sourceName: string | null;
+  readonly step: StepName;
+  readonly createdAt: string;
+}
+
 /** What recovery freed: steps to run again, and the processes the dead runs may have left. */
 export interface RecoveredAttempts {
   readonly steps: number;
@@ -169,5 +230,13 @@ export interface CampaignStore {
   /** How many steps the campaign has, and how many are finished (succeeded, failed or skipped). */
   stepCounts(campaignId: string): Promise<{ total: number; done: number }>;
   report(campaignId: string): Promise<CampaignReport>;
+
+  // Reads for the dashboard and publishing: each answers from indexes, whatever the campaign's size.
+  /** One MOUS as `report` describes it; `undefined` if the campaign has no such MOUS. */
+  mousReport(campaignId: string, mousUid: string): Promise<MousReport | undefined>;
+  listMouses(campaignId: string, query: MousListQuery): Promise<MousListPage>;
+  campaignSummary(campaignId: string): Promise<CampaignSummary>;
+  listProducts(campaignId: string, options?: { readonly kinds?: readonly ProductKind[] }): Promise<readonly ProductRow[]>;
+  getProduct(campaignId: string, productId: string): Promise<ProductRow | undefined>;
   close(): Promise<void>;
 }
