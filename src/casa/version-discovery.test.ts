@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { discoverDeliveryVersion } from "../cli/casa-version-command.js";
+import { discoverDeliveryVersion } from "./version-sources.js";
 import type { CasaRuntime } from "../domain/runtime.js";
 import { packageRoot } from "../paths.js";
 import {

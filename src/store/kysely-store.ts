@@ -510,6 +510,7 @@ export class KyselyCampaignStore implements CampaignStore {
             state: s.state as StepState,
             startedAt: s.started_at,
             finishedAt: s.finished_at,
+            outputs: s.outputs_json === null ? null : (JSON.parse(s.outputs_json) as Record<string, unknown>),
             attempts: (attemptsByStep.get(s.id) ?? []).map(
               (a): AttemptReport => ({
                 number: a.number,

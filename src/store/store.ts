@@ -94,6 +94,8 @@ export interface StepReport {
   readonly state: StepState;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
+  /** What the step's last successful attempt produced (versions chosen, fixes applied, ...). */
+  readonly outputs: Readonly<Record<string, unknown>> | null;
   readonly attempts: readonly AttemptReport[];
 }
 

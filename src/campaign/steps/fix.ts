@@ -1,28 +1,104 @@
 /**
- * Step 3: known fixes to the restored data. Each fix in the registry says when it applies;
- * the step records which were checked and which were applied, so that a product can always
- * be traced to the repairs made before it.
+ * Step 3: known fixes to the restored data (see src/fixes/registry.ts). Each after-restore
+ * fix is checked on every Measurement Set and applied where its condition holds; the step
+ * records which fixes were checked, which applied, to which MS and what they changed, so
+ * that a product can always be traced to the repairs made before it.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { ErrorClass } from "../../domain/campaign.js";
+import { coerceError } from "../../domain/errors.js";
+import { newestFirst, type CasaRuntime } from "../../domain/runtime.js";
+import { jobLogPaths, type CasaJob, type Executor } from "../../executors/executor.js";
+import { FixStage, KNOWN_FIXES, knownFix } from "../../fixes/registry.js";
+import { casaScriptsDir } from "../../paths.js";
 import type { StepContext, StepRunner } from "../engine.js";
-import { input } from "./common.js";
+import { classifyJob, failure, input } from "./common.js";
 
-export interface KnownFix {
-  readonly id: string;
-  /** What it repairs, in the words of the ticket or report that named it. */
-  readonly repairs: string;
-  applies(measurementSets: readonly string[], ctx: StepContext): Promise<boolean>;
-  apply(measurementSets: readonly string[], ctx: StepContext): Promise<{ readonly changed: string }>;
+export interface FixStepOptions {
+  readonly runtimes: readonly CasaRuntime[];
+  readonly executor: Executor;
+  /** Ids of after-restore fixes to check; default all of the registry's. */
+  readonly fixes?: readonly string[];
 }
 
-export function fixStep(registry: readonly KnownFix[]): StepRunner {
+const Csv2555Report = z.object({
+  measurementSets: z.array(
+    z.object({
+      ms: z.string(),
+      mismatches: z.array(z.object({ row: z.number(), sourceId: z.number(), sourceName: z.string(), fieldNames: z.array(z.string()) })),
+      ambiguous: z.array(z.object({ row: z.number(), sourceId: z.number(), sourceName: z.string(), fieldNames: z.array(z.string()) })),
+      repaired: z.number(),
+    }),
+  ),
+});
+
+interface AppliedFix {
+  readonly id: string;
+  readonly ms: string;
+  readonly changed: string;
+}
+
+async function csv2555(ctx: StepContext, options: FixStepOptions, runtime: CasaRuntime, measurementSets: readonly string[]) {
+  const out = join(ctx.attemptDir, "csv2555.json");
+  const job: CasaJob = {
+    label: `${ctx.step.mousUid} fix csv2555`,
+    ...(ctx.memoryLimitBytes !== null && { memoryLimitBytes: ctx.memoryLimitBytes }),
+    attemptId: ctx.step.attemptId,
+    runtime,
+    script: join(casaScriptsDir, "fixes", "csv2555.py"),
+    args: ["repair", out, ...measurementSets],
+    mode: "python",
+    cwd: ctx.attemptDir,
+    logDir: ctx.attemptDir,
+    name: "fix-csv2555",
+  };
+  await ctx.noteLogs(jobLogPaths(job));
+  const outcome = await options.executor.run(job, ctx.signal, {
+    onStarted: (processGroup) => {
+      ctx.noteLogs({ processGroup }).catch((caught: unknown) => ctx.emit(`could not record the process group: ${coerceError(caught).message}`));
+    },
+  });
+  if (outcome.exitCode !== 0 || outcome.signal) return { outcome, applied: [], notes: [] };
+  const report = Csv2555Report.parse(JSON.parse(await readFile(out, "utf8")));
+  const applied: AppliedFix[] = [];
+  const notes: string[] = [];
+  for (const r of report.measurementSets) {
+    if (r.repaired > 0) {
+      applied.push({
+        id: "csv2555-source-names",
+        ms: r.ms,
+        changed: r.mismatches.map((m) => `SOURCE row ${m.row} (id ${m.sourceId}) "${m.sourceName}" -> "${m.fieldNames[0] ?? ""}"`).join("; "),
+      });
+    }
+    for (const a of r.ambiguous) notes.push(`${r.ms}: source id ${a.sourceId} "${a.sourceName}" has fields named ${a.fieldNames.join(", ")}: left alone`);
+  }
+  return { outcome, applied, notes };
+}
+
+export function fixStep(options: FixStepOptions): StepRunner {
   return async (ctx) => {
     const measurementSets = input(ctx, "restore", "measurementSets") as string[];
-    const applied: { id: string; changed: string }[] = [];
-    for (const fix of registry) {
-      if (!(await fix.applies(measurementSets, ctx))) continue;
-      ctx.emit(`applying fix ${fix.id}: ${fix.repairs}`);
-      applied.push({ id: fix.id, ...(await fix.apply(measurementSets, ctx)) });
+    const wanted = (options.fixes ?? KNOWN_FIXES.filter((f) => f.stage === FixStage.AfterRestore).map((f) => f.id)).map(knownFix);
+    const checked = wanted.map((f) => f.id);
+    if (checked.length === 0) return { state: "succeeded", outputs: { measurementSets, checked, applied: [] } };
+    const runtime = newestFirst(options.runtimes.filter((r) => r.kind === "modular"))[0];
+    if (!runtime) return { state: "failed", failure: failure(ErrorClass.CasaVersion, "casa-version-unavailable: known fixes need a modular CASA (casatools); run `reimage casa setup`") };
+
+    const applied: AppliedFix[] = [];
+    const notes: string[] = [];
+    if (checked.includes("csv2555-source-names")) {
+      const result = await csv2555(ctx, options, runtime, measurementSets);
+      if (result.outcome.exitCode !== 0 || result.outcome.signal) {
+        return { state: "failed", process: { ...result.outcome, runtimeId: runtime.id }, failure: await classifyJob(result.outcome) };
+      }
+      applied.push(...result.applied);
+      notes.push(...result.notes);
     }
-    return { state: "succeeded", outputs: { measurementSets, checked: registry.map((f) => f.id), applied } };
+    for (const a of applied) ctx.emit(`applied fix ${a.id} to ${a.ms}: ${a.changed}`);
+    for (const n of notes) ctx.emit(n);
+    if (applied.length === 0) ctx.emit(`no fix needed (checked ${checked.join(", ")})`);
+    return { state: "succeeded", outputs: { measurementSets, checked, applied, notes } };
   };
 }
