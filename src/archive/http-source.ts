@@ -444,6 +444,13 @@ export class HttpArchiveSource implements ArchiveSource {
     return [...(await this.#load(undefined)).values()].map((e) => e.ref).sort((a, b) => (a.mous < b.mous ? -1 : a.mous > b.mous ? 1 : 0));
   }
 
+  /** What a restore downloads (auxiliary and raw), as the DataLink answer states the sizes. */
+  async deliveryBytes(mous: MousRef): Promise<number | undefined> {
+    const needed = filesNeededForRestore(await this.dataLink(mous.mous));
+    if (needed.some((r) => r.contentLength === undefined)) return undefined;
+    return needed.reduce((sum, r) => sum + (r.contentLength ?? 0), 0);
+  }
+
   /** The MOUS's DataLink answer, parsed; an answer that only reports an error is thrown as one. */
   async dataLink(mous: MousFileId, signal?: AbortSignal): Promise<DataLinkRow[]> {
     const entry = (await this.#load(signal)).get(mous);

@@ -47,6 +47,11 @@ export interface ArchiveSource {
   readonly name: string;
   listMous(): Promise<MousRef[]>;
   /**
+   * The bytes a fetch of `mous` brings (tars, or the delivery tree), without fetching it;
+   * `undefined` when the source cannot tell. Campaign estimates start from it.
+   */
+  deliveryBytes(mous: MousRef): Promise<number | undefined>;
+  /**
    * Places the delivery of `mous` under `destDir`. Idempotent: a fetch that finished
    * earlier is detected and reused, a half-done one is redone from the start.
    */
@@ -124,6 +129,16 @@ async function tarsUnder(dir: string, depth: number, out: string[]): Promise<voi
   }
 }
 
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) total += await treeBytes(path);
+    else if (e.isFile()) total += (await stat(path)).size;
+  }
+  return total;
+}
+
 /** A folder holding request-handler tars (`*_001_of_00N.tar`, `*_auxiliary.tar`, raw ASDM tars) and/or delivery trees. */
 export class LocalMirrorSource implements ArchiveSource {
   readonly name: string;
@@ -165,6 +180,17 @@ export class LocalMirrorSource implements ArchiveSource {
     }
     this.#index = index;
     return index;
+  }
+
+  async deliveryBytes(ref: MousRef): Promise<number | undefined> {
+    const entry = (await this.#load()).get(ref.mous);
+    if (entry === undefined) return undefined;
+    if (entry.tars.length > 0) {
+      let total = 0;
+      for (const tar of entry.tars) total += (await stat(tar)).size;
+      return total;
+    }
+    return entry.tree === undefined ? undefined : treeBytes(entry.tree.memberDir);
   }
 
   async fetch(

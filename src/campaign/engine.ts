@@ -8,7 +8,7 @@
  * attempt folder, so that no log is overwritten.
  */
 import { hostname } from "node:os";
-import { mkdir } from "node:fs/promises";
+import { lstat, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AttemptState, ErrorClass, type StepFailure, type StepName } from "../domain/campaign.js";
 import { coerceError, ReimageError } from "../domain/errors.js";
@@ -59,6 +59,7 @@ export type CampaignEvent =
       readonly state: AttemptResult["state"];
       readonly seconds: number;
       readonly failure?: StepFailure | undefined;
+      readonly outputs?: Readonly<Record<string, unknown>> | undefined;
     }
   | { readonly type: "run-finished"; readonly runId: string; readonly state: "finished" | "interrupted" };
 
@@ -210,6 +211,8 @@ async function executeStep(
       controller.signal.aborted && outcome.state === "failed"
         ? { ...outcome, state: AttemptState.Interrupted }
         : withRetryDecision(outcome, step, memoryLimitBytes, options.retry);
+    // The resource model learns disk from what the MOUS's folder holds after each step.
+    if (result.state === AttemptState.Succeeded) result = { ...result, outputs: { ...result.outputs, mousDiskBytes: await folderBytes(mousDir) } };
     if (result.decision) emit({ type: "step-output", mousUid: step.mousUid, step: step.name, line: result.decision });
   } catch (caught) {
     const err = coerceError(caught);
@@ -231,7 +234,19 @@ async function executeStep(
     state: result.state,
     seconds: (Date.now() - started) / 1000,
     failure: result.failure,
+    outputs: result.outputs,
   });
+}
+
+/** Bytes of the files under `dir`, links not followed (a staged tree of links costs nothing). */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) total += await folderBytes(path);
+    else if (e.isFile()) total += (await lstat(path)).size;
+  }
+  return total;
 }
 
 /** A failed outcome with the retry policy's decision attached; others unchanged. */

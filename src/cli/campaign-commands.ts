@@ -6,6 +6,8 @@ import { openWorkspaceStore, runWorkspaceCampaign, workspace, workspaceReport } 
 import type { CampaignReport, CampaignStore } from "../store/store.js";
 import { progressView } from "./progress.js";
 import { table } from "./tables.js";
+import { writeFile } from "node:fs/promises";
+import { outcomeColumns, outcomeHtml, outcomeTable } from "../campaign/outcome-table.js";
 
 const log = (line: string) => process.stderr.write(line + "\n");
 
@@ -168,10 +170,26 @@ export function registerCampaignCommands(program: Command, config: () => Config)
     .description("every MOUS of a campaign: state, steps with attempts and logs, products, errors")
     .option("--campaign <id>", "the campaign (default: the newest)")
     .option("--json", "as JSON")
-    .action(async (opts: { campaign?: string; json?: boolean }) => {
+    .option("--by-category", "only success and failure by category and error class, as a table")
+    .option("--html <file>", "also write that table with a chart to an HTML page")
+    .action(async (opts: { campaign?: string; json?: boolean; byCategory?: boolean; html?: string }) => {
       const c = config();
       await withStore(c, async (store) => {
         const report = await workspaceReport(c, store, opts.campaign);
+        const outcomes = outcomeTable(report);
+        if (opts.html) {
+          await writeFile(opts.html, outcomeHtml(outcomes, `Campaign ${report.campaign.id}: ${report.campaign.name}`));
+          process.stderr.write(`wrote ${opts.html}\n`);
+        }
+        if (opts.byCategory) {
+          if (opts.json) {
+            process.stdout.write(JSON.stringify(outcomes, null, 2) + "\n");
+            return;
+          }
+          const { headers, rows } = outcomeColumns(outcomes);
+          process.stdout.write(table(headers, rows));
+          return;
+        }
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, null, 2) + "\n");
           return;

@@ -8,7 +8,11 @@ import { loadConfig } from "../config.js";
 import { registerArchiveCommands } from "./archive-commands.js";
 import { registerCampaignCommands } from "./campaign-commands.js";
 import { registerCasaCommands } from "./casa-commands.js";
+import { registerCasaVersionCommand } from "./casa-version-command.js";
+import { registerCategorizeCommand } from "./categorize-command.js";
 import { registerClassifyCommand } from "./classify-command.js";
+import { registerEstimateCommand } from "./estimate-command.js";
+import { registerFixesCommand } from "./fixes-command.js";
 import { registerServeArchiveCommand } from "./serve-archive-command.js";
 
 const program = new Command()
@@ -27,6 +31,10 @@ registerCasaCommands(program, config);
 registerArchiveCommands(program, config);
 registerCampaignCommands(program, config);
 registerClassifyCommand(program);
+registerCasaVersionCommand(program, config);
+registerCategorizeCommand(program);
+registerFixesCommand(program);
+registerEstimateCommand(program, config);
 registerServeArchiveCommand(program, config);
 
 program.parseAsync(process.argv).catch((caught: unknown) => {

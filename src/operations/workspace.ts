@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { HttpArchiveSource } from "../archive/http-source.js";
 import { LocalMirrorSource, type ArchiveSource } from "../archive/sources.js";
 import { runCampaign, type CampaignEvent, type RunSummary } from "../campaign/engine.js";
+import { deliveryBytesOf } from "../campaign/observations.js";
+import { schedulingMemory } from "../campaign/resource-model.js";
 import { fetchStep } from "../campaign/steps/fetch.js";
 import { fixStep } from "../campaign/steps/fix.js";
 import { imageStep } from "../campaign/steps/image.js";
@@ -22,9 +24,11 @@ import { scanRuntimes } from "../casa/runtimes.js";
 import type { Config } from "../config.js";
 import { STEP_ORDER, StepName } from "../domain/campaign.js";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
+import { parseUid } from "../domain/glossary.js";
 import { LocalExecutor } from "../executors/local.js";
 import { openStore } from "../store/open.js";
 import type { CampaignReport, CampaignStore } from "../store/store.js";
+import { modelFromStore } from "./fitted-model.js";
 
 export interface Workspace {
   readonly dir: string;
@@ -55,15 +59,8 @@ export function defaultCampaignOptions(): CampaignOptions {
   };
 }
 
-const GiB = 1024 ** 3;
-/** First estimates of a step's peak memory, until the resource model learns from runs. */
-const PREDICTED_MEMORY: Readonly<Record<StepName, number>> = {
-  [StepName.Fetch]: 0.2 * GiB,
-  [StepName.Restore]: 1.5 * GiB,
-  [StepName.Fix]: 0.5 * GiB,
-  [StepName.Image]: 3 * GiB,
-  [StepName.Products]: 0.3 * GiB,
-};
+/** A MOUS whose size nobody has stated yet is taken for a typical 1 GB delivery. */
+const UNKNOWN_DELIVERY_BYTES = 1e9;
 
 /** A campaign's archive: a request-handler URL (downloads) or a folder (a local mirror). */
 export function archiveSource(location: string): ArchiveSource {
@@ -111,20 +108,35 @@ export async function runWorkspaceCampaign(
   const defaults = defaultCampaignOptions();
   const stored = campaign.options as Partial<CampaignOptions>;
   const maxParallel = options.maxParallel ?? stored.maxParallel ?? defaults.maxParallel;
+  // The scheduler counts each step's memory from the resource model, fitted to every
+  // finished run in the store, at the MOUS's delivery size (known from the archive, or
+  // once its fetch step has run).
+  const fitted = await modelFromStore(store);
+  const source = archiveSource(campaign.archive);
+  const sizes = new Map<string, number>();
+  for (const m of (await store.report(campaignId)).mouses) {
+    const fileId = parseUid(m.mousUid)?.fileId;
+    const bytes = deliveryBytesOf(m) ?? (source instanceof LocalMirrorSource && fileId ? await source.deliveryBytes({ projectCode: m.projectCode, mous: fileId }) : undefined);
+    if (bytes !== undefined) sizes.set(m.mousUid, bytes);
+  }
+  const onEvent = (event: CampaignEvent) => {
+    if (event.type === "step-finished" && event.step === StepName.Fetch && typeof event.outputs?.bytes === "number") sizes.set(event.mousUid, event.outputs.bytes);
+    options.onEvent?.(event);
+  };
   const summary = await runCampaign({
     store,
     campaignId,
     campaignDir: ws.campaignDir(campaignId),
     maxParallel,
     memoryBudgetBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes,
-    predictMemoryBytes: (step) => PREDICTED_MEMORY[step.name],
+    predictMemoryBytes: (step) => schedulingMemory(fitted.model, step.name, ("mousUid" in step ? sizes.get(step.mousUid) : undefined) ?? UNKNOWN_DELIVERY_BYTES),
     reapOrphan: (processGroup, attemptId) => executor.reap(processGroup, attemptId),
     ...(options.memoryLimits && { memoryLimits: options.memoryLimits }),
     retry: { memoryCeilingBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes, maxAttempts: 3 },
     steps: {
-      [StepName.Fetch]: fetchStep(archiveSource(campaign.archive)),
+      [StepName.Fetch]: fetchStep(source),
       [StepName.Restore]: restoreStep({ runtimes, executor }),
-      [StepName.Fix]: fixStep([]),
+      [StepName.Fix]: fixStep({ runtimes, executor }),
       [StepName.Image]: imageStep({
         recipe: campaign.recipe.startsWith("pipeline") ? "pipeline" : "casatasks",
         runtimes,
@@ -134,7 +146,7 @@ export async function runWorkspaceCampaign(
       [StepName.Products]: productsStep(),
     },
     ...(options.signal && { signal: options.signal }),
-    ...(options.onEvent && { onEvent: options.onEvent }),
+    onEvent,
   });
   return { ...summary, campaignId };
 }

@@ -1,0 +1,34 @@
+/**
+ * What finished campaigns measured, as the resource model's observations: one per
+ * succeeded attempt, with the MOUS's delivery size (the fetch step's bytes), the attempt's
+ * wall time and peak memory, and the MOUS folder's size after the step.
+ */
+import { AttemptState } from "../domain/campaign.js";
+import type { CampaignReport } from "../store/store.js";
+import type { StepObservation } from "./resource-model.js";
+
+export function deliveryBytesOf(mous: CampaignReport["mouses"][number]): number | undefined {
+  const bytes = mous.steps.find((s) => s.name === "fetch")?.outputs?.bytes;
+  return typeof bytes === "number" && bytes > 0 ? bytes : undefined;
+}
+
+export function observationsFromReport(report: CampaignReport): StepObservation[] {
+  const out: StepObservation[] = [];
+  for (const m of report.mouses) {
+    const deliveryBytes = deliveryBytesOf(m);
+    if (deliveryBytes === undefined) continue;
+    for (const s of m.steps) {
+      const ok = s.attempts.filter((a) => a.state === AttemptState.Succeeded).at(-1);
+      if (!ok) continue;
+      const disk = s.outputs?.mousDiskBytes;
+      out.push({
+        step: s.name,
+        deliveryBytes,
+        peakMemoryBytes: ok.peakRssBytes,
+        wallSeconds: ok.wallSeconds,
+        diskBytes: typeof disk === "number" ? disk : null,
+      });
+    }
+  }
+  return out;
+}

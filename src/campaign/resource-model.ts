@@ -1,0 +1,161 @@
+/**
+ * The resource model: what a step of a MOUS will need (peak memory, wall time, disk), from
+ * the size of the MOUS's data, refined by what earlier runs measured.
+ *
+ * Each step and resource is a power law in the MOUS's delivery size D (raw ASDMs and
+ * calibration, as fetched): r = a · (D / 1 GB)^b. Power laws because CASA's costs grow with
+ * the visibilities (restore, imaging time, disk) but memory much more slowly (tclean and
+ * scriptForPI stream the data and hold images), so exponents differ by step and resource;
+ * a log-log fit gets both from a few runs. The fit is ordinary least squares in log space,
+ * so the uncertainty is a factor: the residuals' geometric standard deviation.
+ *
+ * With few runs the exponent is not to be trusted: under MIN_POINTS_FOR_SLOPE the prior
+ * exponent is kept and only the scale is fitted; with none the prior is used as is, with a
+ * wide factor. Priors are order-of-magnitude figures (stated beside them), meant to be
+ * replaced by the campaign's own measurements after its first MOUSs.
+ *
+ * Pure: observations in, model and predictions out.
+ */
+import { StepName } from "../domain/campaign.js";
+
+export const Resource = { PeakMemory: "peakMemoryBytes", Wall: "wallSeconds", Disk: "diskBytes" } as const;
+export type Resource = (typeof Resource)[keyof typeof Resource];
+export const RESOURCES: readonly Resource[] = Object.values(Resource);
+
+/** r = coefficient · (D / 1 GB)^exponent, uncertain by the factor e^logSigma (one sigma). */
+export interface PowerLaw {
+  readonly coefficient: number;
+  readonly exponent: number;
+  readonly logSigma: number;
+  /** Observations it was fitted to. */
+  readonly points: number;
+  readonly basis: "prior" | "scaled-prior" | "fit";
+}
+
+export type ResourceModel = Readonly<Record<StepName, Readonly<Record<Resource, PowerLaw>>>>;
+
+/** One finished attempt, as the store holds it. */
+export interface StepObservation {
+  readonly step: StepName;
+  /** The MOUS's delivery size, bytes. */
+  readonly deliveryBytes: number;
+  readonly peakMemoryBytes?: number | null;
+  readonly wallSeconds?: number | null;
+  /** The MOUS folder's size after the step: what the campaign must have free for it. */
+  readonly diskBytes?: number | null;
+}
+
+export const GB = 1e9;
+export const MIN_POINTS_FOR_SLOPE = 5;
+/** With no observation, predictions are good to a factor of about 3. */
+const PRIOR_LOG_SIGMA = Math.log(3);
+/** A fit to one or two points says nothing about its own scatter: assume a factor 1.5. */
+const FLOOR_LOG_SIGMA = Math.log(1.5);
+
+const prior = (coefficient: number, exponent: number): PowerLaw => ({ coefficient, exponent, logSigma: PRIOR_LOG_SIGMA, points: 0, basis: "prior" });
+
+/**
+ * Priors. Memory: a CASA process is ~0.4 GB before it reads any data and tclean's grids
+ * grow far slower than the data (exponent 0.25); Python-only steps are flat. Time: linear
+ * in the data (restore ~10 min and imaging ~30 min per GB on one core, fetch at ~50 MB/s).
+ * Disk: a delivery unpacks to about its size; scriptForPI asks for 6x the raw size free
+ * when SPACESAVING >= 2 and 11x below (its own check); imaging adds images of ~10% of D.
+ */
+export const PRIOR_MODEL: ResourceModel = {
+  [StepName.Fetch]: { peakMemoryBytes: prior(0.2 * GB, 0), wallSeconds: prior(20, 1), diskBytes: prior(1 * GB, 1) },
+  [StepName.Restore]: { peakMemoryBytes: prior(1.0 * GB, 0.25), wallSeconds: prior(600, 1), diskBytes: prior(6 * GB, 1) },
+  [StepName.Fix]: { peakMemoryBytes: prior(0.4 * GB, 0), wallSeconds: prior(15, 0.2), diskBytes: prior(6 * GB, 1) },
+  [StepName.Image]: { peakMemoryBytes: prior(2.0 * GB, 0.25), wallSeconds: prior(1800, 1), diskBytes: prior(6.6 * GB, 1) },
+  [StepName.Products]: { peakMemoryBytes: prior(0.3 * GB, 0), wallSeconds: prior(30, 0.5), diskBytes: prior(6.6 * GB, 1) },
+};
+
+function usable(o: StepObservation, r: Resource): number | undefined {
+  const v = o[r];
+  return v !== undefined && v !== null && v > 0 && o.deliveryBytes > 0 ? v : undefined;
+}
+
+/** Least squares of log r on log(D/GB), or of the scale alone when the slope is fixed. */
+export function fitPowerLaw(points: readonly { x: number; y: number }[], priorLaw: PowerLaw): PowerLaw {
+  const n = points.length;
+  if (n === 0) return priorLaw;
+  const lx = points.map((p) => Math.log(p.x / GB));
+  const ly = points.map((p) => Math.log(p.y));
+  const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const mx = mean(lx);
+  const my = mean(ly);
+  const sxx = lx.reduce((s, x) => s + (x - mx) ** 2, 0);
+  let exponent = priorLaw.exponent;
+  let basis: PowerLaw["basis"] = "scaled-prior";
+  // A slope needs several points spread over at least a factor 2 in size.
+  if (n >= MIN_POINTS_FOR_SLOPE && sxx / n > Math.log(2) ** 2 / 4) {
+    exponent = lx.reduce((s, x, i) => s + (x - mx) * ((ly[i] ?? 0) - my), 0) / sxx;
+    basis = "fit";
+  }
+  const logA = my - exponent * mx;
+  const residuals = lx.map((x, i) => (ly[i] ?? 0) - (logA + exponent * x));
+  const dof = Math.max(1, n - (basis === "fit" ? 2 : 1));
+  const logSigma = Math.max(FLOOR_LOG_SIGMA, Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / dof));
+  return { coefficient: Math.exp(logA), exponent, logSigma, points: n, basis };
+}
+
+export function fitResourceModel(observations: readonly StepObservation[], priors: ResourceModel = PRIOR_MODEL): ResourceModel {
+  const model = {} as Record<StepName, Record<Resource, PowerLaw>>;
+  for (const step of Object.values(StepName)) {
+    const laws = {} as Record<Resource, PowerLaw>;
+    for (const r of RESOURCES) {
+      const points = observations
+        .filter((o) => o.step === step)
+        .flatMap((o) => {
+          const y = usable(o, r);
+          return y === undefined ? [] : [{ x: o.deliveryBytes, y }];
+        });
+      laws[r] = fitPowerLaw(points, priors[step][r]);
+    }
+    model[step] = laws;
+  }
+  return model;
+}
+
+export interface Prediction {
+  readonly value: number;
+  /** One sigma below and above: value / e^σ and value · e^σ. */
+  readonly low: number;
+  readonly high: number;
+}
+
+export function predict(model: ResourceModel, step: StepName, resource: Resource, deliveryBytes: number): Prediction {
+  const law = model[step][resource];
+  const value = law.coefficient * Math.max(deliveryBytes / GB, 1e-6) ** law.exponent;
+  const f = Math.exp(law.logSigma);
+  return { value, low: value / f, high: value * f };
+}
+
+/**
+ * The memory a scheduler should count for a step: the prediction one sigma up, so that
+ * steps started together fit in memory about five times in six even when each is unlucky.
+ */
+export function schedulingMemory(model: ResourceModel, step: StepName, deliveryBytes: number): number {
+  return predict(model, step, Resource.PeakMemory, deliveryBytes).high;
+}
+
+export interface MousEstimate {
+  /** CPU time: the steps' wall times summed (each CASA step uses about one core). */
+  readonly cpuSeconds: Prediction;
+  /** The largest peak memory of its steps. */
+  readonly peakMemoryBytes: Prediction;
+  /** The folder at its largest (after the last step). */
+  readonly diskBytes: Prediction;
+}
+
+/**
+ * A MOUS's whole run. Sums of log-normal terms are not log-normal; the bands here add the
+ * steps' one-sigma bounds, which overstates the spread of a sum slightly (steps' errors are
+ * not all on the same side) and is the cautious side for a budget.
+ */
+export function estimateMous(model: ResourceModel, deliveryBytes: number, steps: readonly StepName[]): MousEstimate {
+  const sum = (r: Resource): Prediction =>
+    steps.map((s) => predict(model, s, r, deliveryBytes)).reduce((a, p) => ({ value: a.value + p.value, low: a.low + p.low, high: a.high + p.high }), { value: 0, low: 0, high: 0 });
+  const max = (r: Resource): Prediction =>
+    steps.map((s) => predict(model, s, r, deliveryBytes)).reduce((a, p) => ({ value: Math.max(a.value, p.value), low: Math.max(a.low, p.low), high: Math.max(a.high, p.high) }), { value: 0, low: 0, high: 0 });
+  return { cpuSeconds: sum(Resource.Wall), peakMemoryBytes: max(Resource.PeakMemory), diskBytes: max(Resource.Disk) };
+}
