@@ -8,6 +8,8 @@ import { progressView } from "./progress.js";
 import { table } from "./tables.js";
 import { writeFile } from "node:fs/promises";
 import { outcomeColumns, outcomeHtml, outcomeTable } from "../campaign/outcome-table.js";
+import { createCampaign } from "../operations/create.js";
+import { wholeNumber } from "./parse.js";
 
 const log = (line: string) => process.stderr.write(line + "\n");
 
@@ -118,7 +120,7 @@ export function registerCampaignCommands(program: Command, config: () => Config)
   program
     .command("demo")
     .description("build the simulated archive if absent, create the demo campaign and run it (resumes if stopped)")
-    .option("--parallel <n>", "steps to run at once (default: the number of cores)", (v) => Number(v))
+    .option("--parallel <n>", "steps to run at once (default: the number of cores)", wholeNumber("--parallel"))
     .option("--memory-limit <step=size>", "a step's first memory limit, e.g. image=2GiB (repeatable; doubled on a memory failure)", parseMemoryLimit)
     .action(async (opts: { parallel?: number; memoryLimit?: Partial<Record<StepName, number>> }) => {
       const c = config();
@@ -130,11 +132,38 @@ export function registerCampaignCommands(program: Command, config: () => Config)
     });
 
   program
+    .command("create")
+    .description("a campaign over an archive: every MOUS it holds, or those of a holdings list (categorised, optionally sampled per category)")
+    .requiredOption("--id <id>", "the campaign's id")
+    .requiredOption("--archive <dir-or-url>", "a local mirror (delivery trees or request-handler tars) or a request-handler URL")
+    .option("--name <name>", "a title for reports")
+    .option("--pipeline", "image with the ALMA pipeline recipe (casa --pipeline) instead of casatasks")
+    .option("--holdings <file>", "an ObsCore holdings list (VOTable, CSV or astropy ASCII): categories for its MOUSs")
+    .option("--per-category <n>", "with --holdings: a seeded sample of this many MOUSs per category", wholeNumber("--per-category"))
+    .option("--seed <seed>", "the sampling seed", "reimage")
+    .action(async (opts: { id: string; archive: string; name?: string; pipeline?: boolean; holdings?: string; perCategory?: number; seed: string }) => {
+      const c = config();
+      await withStore(c, async (store) => {
+        const r = await createCampaign(c, store, {
+          id: opts.id,
+          archive: opts.archive,
+          seed: opts.seed,
+          ...(opts.name !== undefined && { name: opts.name }),
+          ...(opts.pipeline && { recipe: "pipeline" as const }),
+          ...(opts.holdings !== undefined && { holdings: opts.holdings }),
+          ...(opts.perCategory !== undefined && { perCategory: opts.perCategory }),
+        });
+        process.stdout.write(`${r.created ? "created" : "already there:"} campaign ${r.id}: ${r.mouses} MOUSs in ${r.categories} categories\n`);
+        if (r.notInArchive.length > 0) process.stdout.write(`${r.notInArchive.length} MOUSs of the holdings are not in the archive: ${r.notInArchive.slice(0, 10).join(", ")}${r.notInArchive.length > 10 ? ", ..." : ""}\n`);
+      });
+    });
+
+  program
     .command("run")
     .description("run (or resume) a campaign of the workspace: finished steps are not redone")
     .option("--campaign <id>", "the campaign (default: the newest)")
     .option("--retry-failed", "run the failed steps of failed MOUSs again")
-    .option("--parallel <n>", "steps to run at once", (v) => Number(v))
+    .option("--parallel <n>", "steps to run at once", wholeNumber("--parallel"))
     .option("--memory-limit <step=size>", "a step's first memory limit, e.g. image=2GiB (repeatable; doubled on a memory failure)", parseMemoryLimit)
     .action(async (opts: { campaign?: string; retryFailed?: boolean; parallel?: number; memoryLimit?: Partial<Record<StepName, number>> }) => {
       const c = config();

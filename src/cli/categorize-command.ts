@@ -3,19 +3,10 @@ import type { Command } from "commander";
 import { ObsCoreFormat, readObsCoreFile } from "../archive/obscore.js";
 import { ESTIMATE_ASSUMPTIONS, SIZE_BOUNDS, stratifiedSample } from "../campaign/categories.js";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
+import { wholeNumber } from "./parse.js";
 import { table } from "./tables.js";
 
 const FORMATS: readonly string[] = Object.values(ObsCoreFormat);
-
-function wholeNumber(flag: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) {
-      throw new ReimageError(ErrorCode.BadInput, `${flag} must be a whole number of at least 1, not "${v}"`);
-    }
-    return n;
-  };
-}
 
 const gb = (bytes: number): string => (bytes >= 1e12 ? `${bytes / 1e12} TB` : `${bytes / 1e9} GB`);
 
