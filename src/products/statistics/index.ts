@@ -1,0 +1,2 @@
+export * from "./float-keys.js";
+export * from "./robust.js";
