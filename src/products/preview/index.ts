@@ -1,0 +1,3 @@
+export * from "./preview.js";
+export * from "./previews-of-file.js";
+export { ColourMapName } from "./colour-map.js";
