@@ -1,5 +1,5 @@
 /**
- * The reference Python for tests: a venv with astropy, numpy and mocpy in the reimage cache
+ * The reference Python for tests: a venv with astropy, numpy, mocpy and astropy-healpix in the reimage cache
  * folder, created on first use (a fresh CI machine has nothing) and reused after. A marker
  * file written last says the install finished; a lock folder keeps two test files that
  * start together from installing twice.
@@ -11,14 +11,14 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../src/config.js";
 import { ReimageError, ErrorCode, coerceError } from "../../src/domain/index.js";
 
-const PACKAGES = ["astropy", "numpy", "mocpy"] as const;
+const PACKAGES = ["astropy", "numpy", "mocpy", "astropy-healpix"] as const;
 const INSTALL_TIME_LIMIT_MS = 20 * 60 * 1000;
 const STALE_LOCK_MS = 30 * 60 * 1000;
 
 /** The helper script beside this file's source (the compiled file lives in dist/test/reference). */
 export const ASTROPY_HELPER = fileURLToPath(new URL("../../../test/reference/astropy_wcs.py", import.meta.url));
 
-function run(command: string, args: readonly string[], input?: string, timeoutMs = INSTALL_TIME_LIMIT_MS): Promise<string> {
+export function run(command: string, args: readonly string[], input?: string, timeoutMs = INSTALL_TIME_LIMIT_MS): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, { shell: false, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error !== null) {
