@@ -61,7 +61,11 @@ export function sphereRotation(
     deltaP = second !== undefined && Math.abs(second - latpole) < Math.abs(first - latpole) ? second : first;
   }
   const cdelp = Math.cos(deltaP * D2R);
-  if (Math.abs(cdelp) < 1e-15 || Math.abs(cdel0) < 1e-15) return { alphaP: alpha0, deltaP, phiP };
+  // Reference point at a celestial pole: the native pole's longitude is free, take alpha0 (as wcslib).
+  if (Math.abs(cdel0) < 1e-15) return { alphaP: alpha0, deltaP, phiP };
+  // Native pole at a celestial pole (a CAR or other cylindrical map with CRVAL2 = 0): eq. 2 turns
+  // into a pure longitude shift, fixed by the reference point (alpha0, delta0) at (phi0, theta0).
+  if (Math.abs(cdelp) < 1e-15) return { alphaP: deltaP > 0 ? alpha0 + phiP - phi0 - 180 : alpha0 - phiP + phi0, deltaP, phiP };
   const alphaP =
     alpha0 - Math.atan2((sdphi * cthe0) / cdel0, (sthe0 - Math.sin(deltaP * D2R) * sdel0) / (cdelp * cdel0)) * R2D;
   return { alphaP, deltaP, phiP };

@@ -113,6 +113,20 @@ const HEADERS: Readonly<Record<string, { axes: number[]; cards: CardInput[] }>> 
       { keyword: "CDELT2", value: 1 },
     ],
   },
+  "galactic-car-plane": {
+    // A Galactic-plane map: CRVAL2 = 0 puts the native pole on the celestial pole.
+    axes: [100, 80],
+    cards: [
+      { keyword: "CTYPE1", value: "GLON-CAR" },
+      { keyword: "CTYPE2", value: "GLAT-CAR" },
+      { keyword: "CRVAL1", value: 0.5 },
+      { keyword: "CRVAL2", value: 0 },
+      { keyword: "CRPIX1", value: 50 },
+      { keyword: "CRPIX2", value: 40 },
+      { keyword: "CDELT1", value: -0.002 },
+      { keyword: "CDELT2", value: 0.002 },
+    ],
+  },
   "sin-slant-vrad-cube": {
     axes: [64, 64, 5, 1],
     cards: sin("VRAD", [
