@@ -54,17 +54,17 @@ export interface SkyImageOptions {
   readonly object?: string;
   readonly frequencyHz?: number;
   readonly channelHz?: number;
+  /** Replaces the celestial and spectral axis cards (CTYPE1..4 and their CRVAL, CDELT, CRPIX, CUNIT), e.g. for a Galactic image. */
+  readonly axisCards?: readonly CardInput[];
   readonly extraCards?: readonly CardInput[];
+  /** EXTEND = T, for a BEAMS table appended after the image. */
+  readonly extend?: boolean;
 }
 
 /** Writes the image and returns its planes' pixels as written (for expected values). */
 export async function writeSkyImage(path: string, o: SkyImageOptions): Promise<Float32Array[]> {
   const pixel = (o.pixelArcsec ?? 0.2) / 3600;
-  const cards: CardInput[] = [
-    { keyword: "BUNIT", value: "Jy/beam" },
-    { keyword: "BTYPE", value: "Intensity" },
-    { keyword: "OBJECT", value: o.object ?? "Synthetic" },
-    { keyword: "TELESCOP", value: "ALMA" },
+  const defaultAxes: CardInput[] = [
     { keyword: "RADESYS", value: "ICRS" },
     { keyword: "CTYPE1", value: "RA---SIN" },
     { keyword: "CRVAL1", value: 187.70593076 },
@@ -85,6 +85,13 @@ export async function writeSkyImage(path: string, o: SkyImageOptions): Promise<F
     { keyword: "CRVAL4", value: 1 },
     { keyword: "CDELT4", value: 1 },
     { keyword: "CRPIX4", value: 1 },
+  ];
+  const cards: CardInput[] = [
+    { keyword: "BUNIT", value: "Jy/beam" },
+    { keyword: "BTYPE", value: "Intensity" },
+    { keyword: "OBJECT", value: o.object ?? "Synthetic" },
+    { keyword: "TELESCOP", value: "ALMA" },
+    ...(o.axisCards ?? defaultAxes),
     { keyword: "RESTFRQ", value: o.frequencyHz ?? 230.538e9 },
     { keyword: "SPECSYS", value: "LSRK" },
     ...(o.beam === undefined
@@ -96,7 +103,7 @@ export async function writeSkyImage(path: string, o: SkyImageOptions): Promise<F
         ]),
     ...(o.extraCards ?? []),
   ];
-  const writer = await createPlaneWriter(path, { axes: [o.width, o.height, o.channels, 1], bitpix: -32, cards });
+  const writer = await createPlaneWriter(path, { axes: [o.width, o.height, o.channels, 1], bitpix: -32, cards, extend: o.extend ?? false });
   const noise = gaussianNoise(seededRandom(o.seed ?? 1));
   const planes: Float32Array[] = [];
   const k = 4 * Math.log(2);

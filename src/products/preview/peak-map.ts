@@ -19,7 +19,7 @@ export interface MapPeak {
 
 export class PeakMapConsumer implements PlaneConsumer {
   readonly geometry: ImageGeometry;
-  /** Per pixel, the largest finite value over the channels; NaN where every channel is blank. */
+  /** Per pixel, the largest value over the channels; NaN where every channel is blank (once the first pass has ended). */
   readonly map: Float32Array;
   /** Per channel, the value at the peak pixel; filled by the second pass of a cube. */
   readonly spectrum: Float64Array;
@@ -31,7 +31,8 @@ export class PeakMapConsumer implements PlaneConsumer {
 
   constructor(geometry: ImageGeometry) {
     this.geometry = geometry;
-    this.map = new Float32Array(geometry.width * geometry.height).fill(Number.NaN);
+    // -Infinity until the first pass ends, so the inner loop is a single comparison (NaN never wins it).
+    this.map = new Float32Array(geometry.width * geometry.height).fill(Number.NEGATIVE_INFINITY);
     this.spectrum = new Float64Array(geometry.channels).fill(Number.NaN);
   }
 
@@ -69,8 +70,8 @@ export class PeakMapConsumer implements PlaneConsumer {
     let bestIndex = -1;
     for (let i = 0; i < n; i += 1) {
       const v = data[i] as number;
-      // NaN fails both comparisons, so blank pixels never replace a value.
-      if (v > map[i]! || (v === v && map[i]! !== map[i]!)) map[i] = v;
+      // NaN fails every comparison, so blank pixels never replace a value.
+      if (v > (map[i] as number)) map[i] = v;
       if (v > best) {
         best = v;
         bestIndex = i;
@@ -86,6 +87,9 @@ export class PeakMapConsumer implements PlaneConsumer {
 
   endPass(pass: number): boolean {
     if (pass === 0) {
+      // Pixels blank in every channel are blank on the map.
+      const map = this.map;
+      for (let i = 0; i < map.length; i += 1) if (map[i] === Number.NEGATIVE_INFINITY) map[i] = Number.NaN;
       // The spectrum at the peak needs the peak first: one more pass, shared with whoever else reads.
       return this.isCube && this.peakIndex >= 0;
     }

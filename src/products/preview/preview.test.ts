@@ -6,7 +6,7 @@
  * Example figures of the real cube are kept in .test-artifacts/previews/ for people to look at.
  */
 import assert from "node:assert/strict";
-import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -14,6 +14,7 @@ import { packageRoot, sharedDir } from "../../paths.js";
 import { readFitsInfo, readPlanes, imageLayout, type FitsPlane } from "../../fits/reader.js";
 import { runPlanePasses, type PlaneConsumer } from "../plane-pass.js";
 import { previewReference, type PreviewReference } from "../../../test/reference/preview-reference.js";
+import { beamsTable } from "../../../test/reference/fits-fixtures.js";
 import { writeSkyImage } from "../../../test/reference/sky-images.js";
 import { colourMap, ColourMapName } from "./colour-map.js";
 import { BEAM_RGB, mapPixelOnFigure, spectrumPointOnFigure, type Box } from "./figure.js";
@@ -276,4 +277,69 @@ test("an all-blank image still gets its previews, grey, with no peak", async () 
   const figure = await decoded(products.figure.path);
   const centre = mapPixelOnFigure(products.layout, 20, 20);
   assert.deepEqual(rgbAt(figure, centre.px, centre.py), [...BLANK_RGB]);
+});
+
+test("a cube with CASA's per-channel BEAMS table: the beam drawn is the one of the channel the peak is in", async () => {
+  const file = join(dir, "beams.fits");
+  await writeSkyImage(file, {
+    width: 120,
+    height: 120,
+    channels: 3,
+    noise: 1e-3,
+    sources: [{ x: 60, y: 60, peak: 0.05, fwhmX: 4, fwhmY: 4, line: { centre: 2, fwhm: 0.8 } }],
+    beam: { majorArcsec: 1, minorArcsec: 1, pa: 0 },
+    pixelArcsec: 0.2,
+    extend: true,
+  });
+  const rows = [
+    { bmaj: 2, bmin: 1.5, bpa: 10, chan: 0, pol: 0 },
+    { bmaj: 3, bmin: 2, bpa: 20, chan: 1, pol: 0 },
+    { bmaj: 4, bmin: 2.5, bpa: -60, chan: 2, pol: 0 },
+  ];
+  await appendFile(file, Buffer.concat(beamsTable(rows)));
+  const products = await previewsOfFile(file, dir);
+  assert.equal(products.peak?.channel, 2);
+  assert.deepEqual(products.beam, { majorArcsec: 4, minorArcsec: 2.5, positionAngle: -60 });
+  const figure = await decoded(products.figure.path);
+  const box = products.layout.beam;
+  assert.ok(box !== undefined);
+  const beam = measuredBeam(figure, box);
+  const zoom = products.layout.map.zoom;
+  assert.ok(Math.abs(beam.major / zoom - 4 / 0.2) < 0.5, `major ${beam.major / zoom} map pixels, expected 20`);
+  assert.ok(Math.abs(beam.minor / zoom - 2.5 / 0.2) < 0.5, `minor ${beam.minor / zoom} map pixels, expected 12.5`);
+  assert.ok(axisDifference(beam.angle, displayAngleEastLeft(-60)) < 2);
+});
+
+test("a Galactic image is labelled in degrees of l and b; an image without a celestial WCS gets pixel axes and no beam", async () => {
+  const galactic = join(dir, "galactic.fits");
+  await writeSkyImage(galactic, {
+    width: 100,
+    height: 80,
+    channels: 1,
+    noise: 1e-3,
+    sources: [{ x: 30, y: 50, peak: 0.02, fwhmX: 5, fwhmY: 5 }],
+    beam: { majorArcsec: 20, minorArcsec: 20, pa: 0 },
+    axisCards: [
+      { keyword: "CTYPE1", value: "GLON-CAR" },
+      { keyword: "CRVAL1", value: 0.5 },
+      { keyword: "CDELT1", value: -0.002 },
+      { keyword: "CRPIX1", value: 50 },
+      { keyword: "CTYPE2", value: "GLAT-CAR" },
+      { keyword: "CRVAL2", value: 0 },
+      { keyword: "CDELT2", value: 0.002 },
+      { keyword: "CRPIX2", value: 40 },
+    ],
+  });
+  const g = await previewsOfFile(galactic, dir);
+  assert.equal(g.peak?.x, 30);
+  assert.ok(g.layout.beam !== undefined, "a beam of 20 arcsec is 2.8 pixels of 7.2 arcsec");
+  const plain = join(dir, "plain.fits");
+  await writeSkyImage(plain, { width: 50, height: 30, channels: 1, noise: 1, sources: [], axisCards: [] });
+  const p = await previewsOfFile(plain, dir);
+  assert.equal(p.layout.beam, undefined);
+  assert.equal(p.layout.scaleBar, undefined);
+  const figure = await decoded(p.figure.path);
+  assert.deepEqual([figure.width, figure.height], [p.figure.width, p.figure.height]);
+  await mkdir(ARTEFACTS, { recursive: true });
+  await copyFile(g.figure.path, join(ARTEFACTS, "synthetic-galactic.preview.png"));
 });
