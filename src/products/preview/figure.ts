@@ -186,6 +186,7 @@ const COLOUR_BAR_GAP = 16;
 const COLOUR_BAR_WIDTH = 18;
 const SPECTRUM_WIDTH = 500;
 const SPECTRUM_GAP = 116;
+const MIN_PANEL_HEIGHT = 200;
 
 /** Splits a subtitle of "  ·  "-separated parts into lines no wider than `width`. */
 function wrapParts(g: SKRSContext2D, textLine: string, size: number, width: number): string[] {
@@ -215,12 +216,15 @@ export function drawFigure(spec: FigureSpec): Figure {
   const width = Math.ceil((spec.spectrum === undefined ? colourBarRight : colourBarRight + SPECTRUM_GAP + SPECTRUM_WIDTH) + 28);
   const subtitleLines = wrapParts(createCanvas(1, 1).getContext("2d"), spec.subtitle, 14, width - 40);
   const titleHeight = TITLE_HEIGHT + 20 * (subtitleLines.length - 1);
-  const mapTop = titleHeight + 18;
+  // A long thin map is centred in a panel tall enough for its axis titles and a readable colour bar.
+  const panelTop = titleHeight + 18;
+  const panelHeight = Math.max(dh, MIN_PANEL_HEIGHT);
+  const mapTop = panelTop + Math.round((panelHeight - dh) / 2);
   const mapBox = { left: MAP_LEFT, top: mapTop, width: dw, height: dh, zoom };
-  const barBox: Box = { left: MAP_LEFT + dw + COLOUR_BAR_GAP, top: mapTop, width: COLOUR_BAR_WIDTH, height: dh };
+  const barBox: Box = { left: MAP_LEFT + dw + COLOUR_BAR_GAP, top: panelTop, width: COLOUR_BAR_WIDTH, height: panelHeight };
   const spectrumBox: Box | undefined =
-    spec.spectrum === undefined ? undefined : { left: colourBarRight + SPECTRUM_GAP, top: mapTop + 62, width: SPECTRUM_WIDTH, height: Math.max(220, dh - 62) };
-  const height = Math.ceil(mapTop + Math.max(dh, spectrumBox === undefined ? 0 : spectrumBox.top + spectrumBox.height - mapTop) + AXIS_BOTTOM + FOOTER);
+    spec.spectrum === undefined ? undefined : { left: colourBarRight + SPECTRUM_GAP, top: panelTop + 62, width: SPECTRUM_WIDTH, height: Math.max(220, panelHeight - 62) };
+  const height = Math.ceil(panelTop + Math.max(panelHeight, spectrumBox === undefined ? 0 : spectrumBox.top + spectrumBox.height - panelTop) + AXIS_BOTTOM + FOOTER);
 
   const canvas = createCanvas(width, height);
   const g = canvas.getContext("2d");
@@ -350,6 +354,7 @@ function drawBeam(g: SKRSContext2D, spec: FigureSpec, box: Box & { zoom: number 
   // A beam larger than a third of the map is no longer a corner symbol; it is said in the subtitle instead.
   if (extent > Math.min(box.width, box.height) / 3) return undefined;
   const size = Math.max(22, Math.ceil(extent) + 14);
+  if (size + 16 > box.height || size + 16 > box.width) return undefined;
   const beamBox = { left: box.left + 8, top: box.top + box.height - 8 - size, width: size, height: size };
   roundedBox(g, beamBox);
   const centreX = beamBox.left + size / 2;
@@ -373,6 +378,7 @@ function drawScaleBar(g: SKRSContext2D, spec: FigureSpec, box: Box & { zoom: num
   const labelWidth = textWidth(g, label, 13);
   const w = Math.ceil(Math.max(lengthPx, labelWidth) + 16);
   const h = 36;
+  if (h + 16 > box.height) return undefined;
   const right = box.left + box.width - 8;
   const barBox = { left: right - w, top: box.top + box.height - 8 - h, width: w, height: h };
   if (beam !== undefined && barBox.left < beam.left + beam.width + 4) return undefined;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { packageRoot, sharedDir } from "../../paths.js";
 import { readFitsInfo, readPlanes, imageLayout, type FitsPlane } from "../../fits/reader.js";
+import { createPlaneWriter } from "../../fits/writer.js";
 import { runPlanePasses, type PlaneConsumer } from "../plane-pass.js";
 import { previewReference, type PreviewReference } from "../../../test/reference/preview-reference.js";
 import { beamsTable } from "../../../test/reference/fits-fixtures.js";
@@ -342,4 +343,32 @@ test("a Galactic image is labelled in degrees of l and b; an image without a cel
   assert.deepEqual([figure.width, figure.height], [p.figure.width, p.figure.height]);
   await mkdir(ARTEFACTS, { recursive: true });
   await copyFile(g.figure.path, join(ARTEFACTS, "synthetic-galactic.preview.png"));
+});
+
+test("a full-Stokes cube: the map and the spectrum are Stokes I's, whatever the other planes hold", async () => {
+  const file = join(dir, "stokes.fits");
+  const [w, h, channels] = [8, 6, 3];
+  const writer = await createPlaneWriter(file, {
+    axes: [w, h, channels, 2],
+    bitpix: -32,
+    cards: [
+      { keyword: "CTYPE3", value: "FREQ" },
+      { keyword: "CRVAL3", value: 100e9 },
+      { keyword: "CDELT3", value: 1e6 },
+      { keyword: "CRPIX3", value: 1 },
+      { keyword: "CTYPE4", value: "STOKES" },
+      { keyword: "CRVAL4", value: 1 },
+      { keyword: "CDELT4", value: 3 },
+      { keyword: "CRPIX4", value: 1 },
+    ],
+  });
+  // Stokes I (first along NAXIS4): its brightest pixel is (5, 4) in channel 1. Stokes V is brighter, elsewhere.
+  const stokesI = (c: number): Float32Array => Float32Array.from({ length: w * h }, (_, i) => (i === 4 * w + 5 ? 10 + c * (2 - c) : c));
+  for (let c = 0; c < channels; c += 1) await writer.writePlane(stokesI(c));
+  for (let c = 0; c < channels; c += 1) await writer.writePlane(new Float32Array(w * h).fill(1000));
+  await writer.close();
+  const products = await previewsOfFile(file, dir);
+  assert.deepEqual(products.peak && [products.peak.x, products.peak.y, products.peak.channel, products.peak.value], [5, 4, 1, 11]);
+  assert.deepEqual(products.spectrum?.values, [10, 11, 10]);
+  assert.deepEqual(products.spectrum?.frequencyHz, [100e9, 100.001e9, 100.002e9]);
 });
