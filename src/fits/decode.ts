@@ -4,7 +4,11 @@
  * BITPIX 8 and 16 (and -32) give float32, computed in float32 (multiply, then add);
  * 32, 64 and -64 give float64. Integer pixels equal to BLANK become NaN.
  */
+import { Buffer } from "node:buffer";
 import { ErrorCode, ReimageError } from "../domain/index.js";
+
+/** Typed arrays use the machine's byte order; FITS is big-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export const BITPIX_VALUES = [8, 16, 32, 64, -32, -64] as const;
 export type Bitpix = (typeof BITPIX_VALUES)[number];
@@ -73,6 +77,20 @@ export function decodePixels(
     }
     return v;
   };
+  // IEEE pixels into an array of their own width: one copy and a byte swap in native code,
+  // several times faster than a DataView read per pixel on large cubes.
+  if ((bitpix === -32 && single) || (bitpix === -64 && !single)) {
+    const width = bitpix === -32 ? 4 : 8;
+    const target = new Uint8Array(out.buffer, out.byteOffset + outOffset * width, length * width);
+    target.set(bytes.subarray(offset, offset + needed));
+    if (LITTLE_ENDIAN) {
+      const swapped = Buffer.from(target.buffer, target.byteOffset, target.byteLength);
+      if (width === 4) swapped.swap32();
+      else swapped.swap64();
+    }
+    if (scaled) for (let i = outOffset; i < outOffset + length; i += 1) out[i] = apply(out[i] as number);
+    return;
+  }
   switch (bitpix) {
     case 8:
       for (let i = 0; i < length; i += 1) {

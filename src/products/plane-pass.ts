@@ -10,10 +10,14 @@
 import type { FitsPlane, ImageLayout } from "../fits/reader.js";
 
 export interface PlaneConsumer {
-  /** Called once per plane, in file order. The plane's data must not be kept past the call. */
-  consume(plane: FitsPlane, pass: number): void;
+  /**
+   * Called once per plane, in file order. The plane's data must not be kept past the call
+   * (copy it to hand it on). A promise holds the next plane back until it settles: a
+   * consumer that hands planes to worker threads uses it to bound what is in flight.
+   */
+  consume(plane: FitsPlane, pass: number): void | Promise<void>;
   /** Called after the last plane of pass `pass` (0-based); `true` asks for one more pass. */
-  endPass(pass: number): boolean;
+  endPass(pass: number): boolean | Promise<boolean>;
 }
 
 /** Where planes come from: a fresh stream of the image's planes for every pass. */
@@ -41,7 +45,10 @@ export async function runPlanePasses(
     let seen = 0;
     for await (const plane of planes()) {
       options.signal?.throwIfAborted();
-      for (const consumer of consumers) consumer.consume(plane, pass);
+      for (const consumer of consumers) {
+        const held = consumer.consume(plane, pass);
+        if (held !== undefined) await held;
+      }
       seen += 1;
     }
     planesRead += seen;
@@ -49,7 +56,7 @@ export async function runPlanePasses(
       throw new Error(`pass ${pass} saw ${seen} planes, the image has ${layout.planeCount}`);
     }
     let again = false;
-    for (const consumer of consumers) again = consumer.endPass(pass) || again;
+    for (const consumer of consumers) again = (await consumer.endPass(pass)) || again;
     if (!again) return { passes: pass + 1, planesRead };
   }
   throw new Error(`the consumers still asked for more passes after ${maxPasses}`);
