@@ -98,6 +98,13 @@ export function channelFrequency(geometry: ImageGeometry, wcs: Wcs | undefined, 
   }
 }
 
+/** The spectral world value of a channel in the axis's own kind (Hz or m/s); `undefined` without a spectral axis. */
+export function channelSpectralValue(geometry: ImageGeometry, wcs: Wcs | undefined, channel: number): number | undefined {
+  if (wcs?.spectral === undefined) return undefined;
+  const v = pixelToWorld(wcs, pixelVector(geometry, wcs, 0, 0, channel))[wcs.spectral.axis];
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
 /** Radio velocity (m/s) of a frequency with respect to a rest frequency. */
 export function radioVelocity(frequency: number, rest: number): number {
   return SPEED_OF_LIGHT * (1 - frequency / rest);

@@ -8,7 +8,7 @@
  *     await runPlanePasses(layout, () => readPlanes(file), [...others, ...previews.consumers]);
  *     const written = await previews.finish();
  */
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { headerString } from "../../fits/header.js";
 import type { BeamTable, FitsHduInfo } from "../../fits/reader.js";
 import { SPEED_OF_LIGHT } from "../../fits/wcs/spectral.js";
@@ -16,7 +16,7 @@ import type { Wcs } from "../../fits/wcs/wcs.js";
 import type { PlaneConsumer } from "../plane-pass.js";
 import { colourMap, ColourMapName } from "./colour-map.js";
 import { displayUnit, drawFigure, type DisplayUnit, type FigureLayout, type SpectrumPanel } from "./figure.js";
-import { almaBand, channelBeam, channelFrequency, imageGeometry, mapSky, radioVelocity, type Beam, type ImageGeometry, type MapSky } from "./image-geometry.js";
+import { almaBand, channelBeam, channelFrequency, channelSpectralValue, imageGeometry, mapSky, radioVelocity, type Beam, type ImageGeometry, type MapSky } from "./image-geometry.js";
 import { PeakMapConsumer, type MapPeak } from "./peak-map.js";
 import { encodeRgbPng, writePng } from "./png.js";
 import { colourize, resampleMap } from "./raster.js";
@@ -33,7 +33,7 @@ export interface PreviewPaths {
 /** Where the previews of `fitsPath` go in `folder`: `<name>.preview.png` and `<name>.thumb.png`. */
 export function previewPaths(folder: string, fitsPath: string): PreviewPaths {
   const name = basename(fitsPath).replace(/\.fits?(\.gz)?$/i, "");
-  return { figure: `${folder}/${name}.preview.png`, thumbnail: `${folder}/${name}.thumb.png` };
+  return { figure: join(folder, `${name}.preview.png`), thumbnail: join(folder, `${name}.thumb.png`) };
 }
 
 export interface PreviewInput {
@@ -158,6 +158,13 @@ function spectrumPanel(input: PreviewInput, geometry: ImageGeometry, frequencies
       };
     }
     return panel;
+  }
+  // A velocity axis without a rest frequency: the spectrum against its own velocities.
+  const velocities = Array.from({ length: geometry.channels }, (_, c) => channelSpectralValue(geometry, input.wcs, c));
+  if (spectral !== undefined && spectral.kind !== "FREQ" && velocities.every((v) => v !== undefined)) {
+    const convention = spectral.kind === "VRAD" ? "radio velocity" : spectral.kind === "VOPT" ? "optical velocity" : "velocity";
+    const frame = spectral.specsys === undefined ? "" : `, ${spectral.specsys}`;
+    return { x: velocities.map((v) => (v ?? Number.NaN) / 1e3), values: [...values], xTitle: `${convention[0]?.toUpperCase() ?? ""}${convention.slice(1)} (km/s${frame})`, peakChannel, title };
   }
   const x = Array.from({ length: geometry.channels }, (_, i) => i + 1);
   return { x, values: [...values], xTitle: "Channel", peakChannel, title };
