@@ -322,7 +322,13 @@ export async function readPlane(path: string, planeIndex: number, options: Plane
 // ---- binary tables (Standard 7.3) ----
 
 export type TableColumnData =
-  | { readonly kind: "number"; readonly repeat: number; readonly values: Float64Array }
+  | {
+      readonly kind: "number";
+      readonly repeat: number;
+      readonly values: Float64Array;
+      /** 64-bit integer columns (K) also as stored, exactly (TSCAL/TZERO not applied): doubles lose digits beyond 2^53 (MOC NUNIQ at deep orders). */
+      readonly int64?: BigInt64Array;
+    }
   | { readonly kind: "string"; readonly values: readonly string[] }
   | { readonly kind: "logical"; readonly repeat: number; readonly values: readonly (boolean | null)[] }
   | { readonly kind: "unsupported"; readonly reason: string };
@@ -394,13 +400,16 @@ export async function readBinaryTable(path: string, selector: HduSelector): Prom
         const scale = headerNumber(hdu.header, `TSCAL${f}`) ?? 1;
         const zero = headerNumber(hdu.header, `TZERO${f}`) ?? 0;
         const values = new Float64Array(rows * repeat);
+        const int64 = type === "K" ? new BigInt64Array(rows * repeat) : undefined;
         for (let r = 0; r < rows; r += 1) {
           for (let k = 0; k < repeat; k += 1) {
-            const v = readNumber(view, r * rowBytes + start + k * numeric, type);
+            const at = r * rowBytes + start + k * numeric;
+            const v = readNumber(view, at, type);
             values[r * repeat + k] = scale === 1 && zero === 0 ? v : v * scale + zero;
+            if (int64 !== undefined) int64[r * repeat + k] = view.getBigInt64(at, false);
           }
         }
-        data = { kind: "number", repeat, values };
+        data = int64 === undefined ? { kind: "number", repeat, values } : { kind: "number", repeat, values, int64 };
       } else if (type === "A") {
         const values: string[] = [];
         for (let r = 0; r < rows; r += 1) {
