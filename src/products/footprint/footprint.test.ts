@@ -14,7 +14,7 @@ import { sharedDir } from "../../paths.js";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { askFootprintReference, type FootprintAnswer } from "../../../test/reference/footprint-reference.js";
 import { createPlaneWriter, type CardInput } from "../../fits/writer.js";
@@ -41,6 +41,7 @@ interface Case {
 }
 
 const cases: Case[] = [];
+const mocPath = (k: Case): string => join(dir, `${basename(k.file)}.moc.fits`);
 
 const PIXEL = 0.05 / 3600; // 0.05 arcsec, an ALMA Band 6 cell
 const sinCards = (width: number, height: number, extra: CardInput[] = []): CardInput[] => [
@@ -145,7 +146,8 @@ before(async () => {
     },
   );
   for (const k of cases) {
-    k.footprint = await footprintOfFile(k.file, { mocFitsPath: `${k.file}.moc.fits`, ...(k.pbLimit === undefined ? {} : { pbLimit: k.pbLimit }) });
+    // MOC files go to the test's own folder: the real files' folder is never written to.
+    k.footprint = await footprintOfFile(k.file, { mocFitsPath: mocPath(k), ...(k.pbLimit === undefined ? {} : { pbLimit: k.pbLimit }) });
   }
   const answers = await askFootprintReference(
     cases.flatMap((k) => {
@@ -155,7 +157,7 @@ before(async () => {
       return [
         { outline: { file: k.file, vertices, order: fp.moc.order, ...(k.pbLimit === undefined ? {} : { pbLimit: k.pbLimit }) } },
         { polygons: { order: fp.moc.order, polygons: fp.polygons.map((p) => p.outer) } },
-        { read: { fits: `${k.file}.moc.fits` } },
+        { read: { fits: mocPath(k) } },
         { read: { ascii: fp.moc.ascii } },
       ];
     }),
