@@ -20,7 +20,7 @@ import { writeSkyImage } from "../../../test/reference/sky-images.js";
 import { colourMap, ColourMapName } from "./colour-map.js";
 import { BEAM_RGB, mapPixelOnFigure, spectrumPointOnFigure, type Box } from "./figure.js";
 import { decodeRgbPng, type RgbImage } from "./png.js";
-import { previewConsumers, previewPaths, type PreviewProducts } from "./preview.js";
+import { previewConsumers, previewPaths, summarizePreviews, type PreviewProducts, type PreviewSummary } from "./preview.js";
 import { imageHdu, previewsOfFile, wcsOrReason } from "./previews-of-file.js";
 import { BLANK_RGB } from "./raster.js";
 import { unstretchValue } from "./stretch.js";
@@ -192,6 +192,11 @@ test("the tiny NEMO cube (VELO-LSR, zero beam, blank OBJECT): titled by its file
   assert.deepEqual(products.spectrum?.values, reference.spectrum);
   const thumb = await decoded(products.thumbnail.path);
   assert.deepEqual([thumb.width, thumb.height], [128, 96], "4 x 3 pixels fit 128 on the longer side");
+  const summary = JSON.parse(JSON.stringify(summarizePreviews(products))) as PreviewSummary;
+  assert.deepEqual(summary.thumbnailSize, [128, 96]);
+  assert.equal(summary.beam, null);
+  assert.equal(summary.figure, products.figure.path);
+  assert.deepEqual([summary.peak?.x, summary.peak?.y, summary.peak?.channel], [reference.peak.x, reference.peak.y, reference.peak.channel]);
 });
 
 test("a synthetic continuum image: blank pixels outside the primary beam are grey, the peak and the beam where they were put", async () => {

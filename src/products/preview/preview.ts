@@ -224,3 +224,30 @@ async function finishPreviews(input: PreviewInput, geometry: ImageGeometry, maps
     layout: figure.layout,
   };
 }
+
+/** What `reimage products --json` says of the previews: the files, and the peak and beam they show. */
+export interface PreviewSummary {
+  readonly figure: string;
+  readonly thumbnail: string;
+  readonly kind: "image" | "cube";
+  readonly figureSize: readonly [number, number];
+  readonly thumbnailSize: readonly [number, number];
+  /** 0-based pixel and channel of the map's brightest pixel, its value (BUNIT) and sky position (deg); null if all blank. */
+  readonly peak: { readonly x: number; readonly y: number; readonly channel: number; readonly value: number; readonly lon: number | null; readonly lat: number | null } | null;
+  readonly beam: Beam | null;
+  /** Display limits of the colour map, BUNIT. */
+  readonly stretch: { readonly low: number; readonly high: number; readonly softening: number } | null;
+}
+
+export function summarizePreviews(p: PreviewProducts): PreviewSummary {
+  return {
+    figure: p.figure.path,
+    thumbnail: p.thumbnail.path,
+    kind: p.kind,
+    figureSize: [p.figure.width, p.figure.height],
+    thumbnailSize: [p.thumbnail.width, p.thumbnail.height],
+    peak: p.peak === undefined ? null : { x: p.peak.x, y: p.peak.y, channel: p.peak.channel, value: p.peak.value, lon: p.peak.lon ?? null, lat: p.peak.lat ?? null },
+    beam: p.beam ?? null,
+    stretch: p.stretch === undefined ? null : { low: p.stretch.low, high: p.stretch.high, softening: p.stretch.softening },
+  };
+}
