@@ -13,6 +13,7 @@ import { registerCategorizeCommand } from "./categorize-command.js";
 import { registerClassifyCommand } from "./classify-command.js";
 import { registerEstimateCommand } from "./estimate-command.js";
 import { registerFixesCommand } from "./fixes-command.js";
+import { registerPublishCommands } from "./publish-commands.js";
 import { registerServeArchiveCommand } from "./serve-archive-command.js";
 
 const program = new Command()
@@ -36,6 +37,7 @@ registerCategorizeCommand(program);
 registerFixesCommand(program);
 registerEstimateCommand(program, config);
 registerServeArchiveCommand(program, config);
+registerPublishCommands(program, config);
 
 program.parseAsync(process.argv).catch((caught: unknown) => {
   const err = caught instanceof Error ? caught : new Error(String(caught));

@@ -150,22 +150,49 @@ export interface PlaneWriter {
   abort(): Promise<void>;
 }
 
+/** Where a plane writer's bytes go: a file, an HTTP response... Each write completes before the next. */
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Opens `path` for writing an image of float planes; header first, then planes as they come. */
 export async function createPlaneWriter(path: string, options: ImageHeaderOptions): Promise<PlaneWriter> {
+  const handle: FileHandle = await open(path, "w");
+  let position = 0;
+  const sink: ByteSink = {
+    async write(bytes: Uint8Array): Promise<void> {
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+        done += bytesWritten;
+      }
+      position += bytes.length;
+    },
+    close: () => handle.close(),
+  };
+  try {
+    return await writePlanesTo(sink, options, path);
+  } catch (caught) {
+    await handle.close();
+    throw caught;
+  }
+}
+
+/**
+ * The same image writer over any sink: the header is formatted (and refused if wrong)
+ * before a byte is written, then planes go out one at a time. `path` names it in errors.
+ */
+export async function writePlanesTo(sink: ByteSink, options: ImageHeaderOptions, path: string): Promise<PlaneWriter> {
   const header = formatHeader(imageHeaderCards(options));
   const width = options.axes[0] ?? 0;
   const height = options.axes.length >= 2 ? (options.axes[1] ?? 0) : 1;
   const planes = options.axes.slice(2).reduce((a, b) => a * b, 1);
   const planePixels = width * height;
   const pixelBytes = options.bitpix === -32 ? 4 : 8;
-  const handle: FileHandle = await open(path, "w");
   let position = 0;
   const write = async (bytes: Uint8Array): Promise<void> => {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-      done += bytesWritten;
-    }
+    await sink.write(bytes);
     position += bytes.length;
   };
   await write(header);
@@ -175,7 +202,7 @@ export async function createPlaneWriter(path: string, options: ImageHeaderOption
   const abort = async (): Promise<void> => {
     if (closed) return;
     closed = true;
-    await handle.close();
+    await sink.close();
   };
   return {
     async writePlane(data: PixelArray): Promise<void> {
@@ -197,7 +224,7 @@ export async function createPlaneWriter(path: string, options: ImageHeaderOption
       // Data padding is zeros, header padding spaces (Standard 3.3.2).
       if (pad > 0) await write(new Uint8Array(pad));
       closed = true;
-      await handle.close();
+      await sink.close();
       return { bytes: position };
     },
     abort,

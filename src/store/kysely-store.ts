@@ -690,7 +690,7 @@ export class KyselyCampaignStore implements CampaignStore {
     };
   }
 
-  async listProducts(campaignId: string, options: { readonly kinds?: readonly ProductKind[] } = {}): Promise<readonly ProductRow[]> {
+  async listProducts(campaignId: string, options: { readonly kinds?: readonly ProductKind[]; readonly mousUid?: string } = {}): Promise<readonly ProductRow[]> {
     const rows = await this.db
       .selectFrom("product as p")
       .innerJoin("mous as m", "m.id", "p.mous_id")
@@ -698,6 +698,7 @@ export class KyselyCampaignStore implements CampaignStore {
       .select(PRODUCT_COLUMNS)
       .where("m.campaign_id", "=", campaignId)
       .$if(options.kinds !== undefined, (q) => q.where("p.kind", "in", options.kinds!))
+      .$if(options.mousUid !== undefined, (q) => q.where("p.mous_id", "=", `${campaignId}/${options.mousUid!}`))
       .orderBy("m.ordinal")
       .orderBy("p.path")
       .execute();

@@ -238,7 +238,7 @@ export interface CampaignStore {
   mousReport(campaignId: string, mousUid: string): Promise<MousReport | undefined>;
   listMouses(campaignId: string, query: MousListQuery): Promise<MousListPage>;
   campaignSummary(campaignId: string): Promise<CampaignSummary>;
-  listProducts(campaignId: string, options?: { readonly kinds?: readonly ProductKind[] }): Promise<readonly ProductRow[]>;
+  listProducts(campaignId: string, options?: { readonly kinds?: readonly ProductKind[]; readonly mousUid?: string }): Promise<readonly ProductRow[]>;
   getProduct(campaignId: string, productId: string): Promise<ProductRow | undefined>;
   close(): Promise<void>;
 }
