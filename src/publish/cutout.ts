@@ -10,6 +10,7 @@
  */
 import { ErrorCode, ReimageError } from "../domain/errors.js";
 import { readFitsInfo, readPlane, readPlanes, imageLayout, type FitsHduInfo } from "../fits/reader.js";
+import { imageHdu } from "../products/preview/previews-of-file.js";
 import { writePlanesTo, type ByteSink, type CardInput } from "../fits/writer.js";
 import { convertFrame, fromFrequency, pixelToWorld, spectralFrequency, SPEED_OF_LIGHT, wcsFromHeader, worldToPixel, type Wcs } from "../fits/wcs/index.js";
 
@@ -194,11 +195,10 @@ export interface CutoutResult {
   readonly bytes: number;
 }
 
-/** The primary image HDU of a product, its WCS, and the plan for a request. */
+/** The image HDU of a product (the first with pixels), its WCS, and the plan for a request. */
 export async function prepareCutout(path: string, request: CutoutRequest): Promise<{ hdu: FitsHduInfo; wcs: Wcs; plan: CutoutPlan }> {
   const info = await readFitsInfo(path);
-  const hdu = info.hdus[0];
-  if (hdu === undefined || hdu.axes.length < 2) throw new ReimageError(ErrorCode.BadFits, `${path}: the primary HDU holds no image`);
+  const hdu = imageHdu(info.hdus, path);
   const wcs = wcsFromHeader(hdu.header.values);
   return { hdu, wcs, plan: planCutout(wcs, hdu.axes, request) };
 }
@@ -246,10 +246,10 @@ export async function writeCutout(
         for (let c = r.first; c <= r.last; c += 1) walk(axis - 1, index + c * inner, inner);
       };
       walk(higher.length - 1, 0, layout.planeCount);
-      for (const index of indices) await copy((await readPlane(path, index)).data);
+      for (const index of indices) await copy((await readPlane(path, index, { hdu: hdu.index })).data);
     } else {
       // A gzip stream cannot seek: read it through once and keep the planes in the box.
-      for await (const plane of readPlanes(path)) if (wanted(plane.coords)) await copy(plane.data);
+      for await (const plane of readPlanes(path, { hdu: hdu.index })) if (wanted(plane.coords)) await copy(plane.data);
     }
     const { bytes } = await writer.close();
     return { axes, bytes };

@@ -15,7 +15,9 @@
 import { basename } from "node:path";
 import { ProductKind } from "../domain/campaign.js";
 import { ErrorCode, ReimageError, coerceError } from "../domain/errors.js";
+import { precisionFor } from "../fits/decode.js";
 import { readFitsInfo, readBeamTable, type FitsHduInfo } from "../fits/reader.js";
+import { imageHdu } from "../products/preview/previews-of-file.js";
 import { angularSeparation, convertFrame, pixelToWorld, spectralFrequency, wcsFromHeader, SPEED_OF_LIGHT, type Wcs } from "../fits/wcs/index.js";
 import type { ProductRow } from "../store/store.js";
 import { votableChunks, type VOTableCell, type VOTableField } from "./votable.js";
@@ -41,6 +43,8 @@ export interface ImageDescription {
   /** Start of the observation, MJD (DATE-OBS / MJD-OBS). */
   readonly tMinMjd: number | undefined;
   readonly object: string | undefined;
+  /** Pixel bytes of the image as the cut-out service writes it (float32 or float64, uncompressed). */
+  readonly pixelBytes: number;
 }
 
 const STOKES_NAMES: Readonly<Record<number, string>> = {
@@ -62,7 +66,7 @@ export function mjdOf(iso: string): number | undefined {
  * The description of an image HDU from its header and axes. `beamMaxArcsec` is the
  * largest per-plane beam when the file has a BEAMS table (cubes whose beam varies).
  */
-export function describeImage(hdu: Pick<FitsHduInfo, "header" | "axes">, source: string, beamMaxArcsec?: number): ImageDescription {
+export function describeImage(hdu: Pick<FitsHduInfo, "header" | "axes" | "bitpix">, source: string, beamMaxArcsec?: number): ImageDescription {
   const values = hdu.header.values;
   let wcs: Wcs;
   try {
@@ -132,14 +136,14 @@ export function describeImage(hdu: Pick<FitsHduInfo, "header" | "axes">, source:
   const tMinMjd = headerNum(values, "MJD-OBS") ?? (typeof dateObs === "string" ? mjdOf(dateObs.trim()) : undefined);
   const objectValue = values.get("OBJECT");
   const object = typeof objectValue === "string" && objectValue.trim() !== "" ? objectValue.trim() : undefined;
-  return { width, height, channels, centre, corners, fovDeg: 2 * radius, resolutionArcsec, emMinM, emMaxM, emResPower, polStates, tMinMjd, object };
+  const pixelBytes = axes.reduce((a, n) => a * n, 1) * (precisionFor(hdu.bitpix) === "float32" ? 4 : 8);
+  return { width, height, channels, centre, corners, fovDeg: 2 * radius, resolutionArcsec, emMinM, emMaxM, emResPower, polStates, tMinMjd, object, pixelBytes };
 }
 
 /** Reads the primary image's header (and BEAMS table, when there is one) of a FITS product. */
 export async function readImageDescription(path: string): Promise<ImageDescription> {
   const info = await readFitsInfo(path);
-  const hdu = info.hdus.find((h) => (h.kind === "primary" || h.kind === "image") && h.axes.length >= 2);
-  if (hdu === undefined) throw new ReimageError(ErrorCode.BadFits, `${path}: no image HDU`);
+  const hdu = imageHdu(info.hdus, path);
   let beamMax: number | undefined;
   if (headerNum(hdu.header.values, "BMAJ") === undefined) {
     const beams = await readBeamTable(path);
@@ -297,9 +301,10 @@ export function obscoreRecord(product: ProductRow, image: ImageDescription, cont
     obs_collection: `ALMA reimage ${context.campaignId}`,
     obs_id: product.mousUid,
     obs_publisher_did: `ivo://${context.authority}/${encodeURIComponent(context.campaignId)}?${product.mousUid}/${basename(product.path)}`,
-    access_url: `${base}products/${urlId}/file`,
-    access_format: "image/fits",
-    access_estsize: Math.ceil(product.sizeBytes / 1000),
+    // The cut-out service without parameters: the whole image, as plain FITS even when stored gzipped.
+    access_url: `${base}soda/${urlId}`,
+    access_format: "application/fits",
+    access_estsize: Math.ceil((image.pixelBytes + 2880 * 4) / 1000),
     target_name: product.sourceName ?? image.object ?? null,
     s_ra: image.centre.ra,
     s_dec: image.centre.dec,
