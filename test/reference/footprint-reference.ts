@@ -20,7 +20,13 @@ export type FootprintRequest =
         readonly order?: number;
       };
     }
-  | { readonly polygons: { readonly order: number; readonly polygons: readonly (readonly (readonly [number, number])[])[] } }
+  | {
+      readonly polygons: {
+        readonly order: number;
+        readonly polygons: readonly (readonly (readonly [number, number])[])[];
+        readonly holes?: readonly (readonly (readonly [number, number])[])[];
+      };
+    }
   | { readonly read: { readonly fits: string } | { readonly ascii: string } };
 
 export interface FootprintAnswer {

@@ -12,8 +12,8 @@ A request holds one of:
                valid pixel count, the vertices' 0-based pixel positions through astropy's
                celestial WCS, the pixel area (deg^2) and mocpy's MOC of the valid pixels'
                centres at `order` (as from_fits_image builds it) as ASCII
-  polygons     {order, polygons: [[[lon, lat], ...], ...]} -> mocpy's union of from_polygon
-               at that order as ASCII
+  polygons     {order, polygons: [[[lon, lat], ...], ...], holes: [...]} -> mocpy's union of
+               from_polygon at that order, minus from_polygon of each hole, as ASCII
   read         {fits: path} or {ascii: text} -> mocpy's reading of the MOC, as ASCII, with the
                FITS header cards of the table HDU
 Large integers travel as decimal strings so no digit is lost in JSON.
@@ -99,6 +99,9 @@ def answer(request):
             p = np.array(polygon, dtype=float)
             one = MOC.from_polygon(p[:, 0] * u.deg, p[:, 1] * u.deg, max_depth=r["order"])
             moc = one if moc is None else moc.union(one)
+        for hole in r.get("holes", []):
+            p = np.array(hole, dtype=float)
+            moc = moc.difference(MOC.from_polygon(p[:, 0] * u.deg, p[:, 1] * u.deg, max_depth=r["order"]))
         return {"moc": moc_ascii(moc)}
     if "read" in request:
         r = request["read"]

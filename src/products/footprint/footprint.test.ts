@@ -31,8 +31,9 @@ interface Case {
   readonly name: string;
   readonly file: string;
   readonly pbLimit?: number;
-  /** Disjoint regions the image has, from how it was made. */
-  readonly regions?: number;
+  /** Disjoint regions and holes the image has, from how it was made. */
+  readonly regions: number;
+  readonly holes?: number;
   footprint?: Footprint;
   outline?: FootprintAnswer | undefined;
   polygonMoc?: FootprintAnswer | undefined;
@@ -44,15 +45,15 @@ const cases: Case[] = [];
 const mocPath = (k: Case): string => join(dir, `${basename(k.file)}.moc.fits`);
 
 const PIXEL = 0.05 / 3600; // 0.05 arcsec, an ALMA Band 6 cell
-const sinCards = (width: number, height: number, extra: CardInput[] = []): CardInput[] => [
+const sinCards = (width: number, height: number, pixel: number): CardInput[] => [
   { keyword: "CTYPE1", value: "RA---SIN" },
   { keyword: "CTYPE2", value: "DEC--SIN" },
   { keyword: "CRVAL1", value: 83.8221 },
   { keyword: "CRVAL2", value: -5.3911 },
   { keyword: "CRPIX1", value: width / 2 + 1 },
   { keyword: "CRPIX2", value: height / 2 + 1 },
-  { keyword: "CDELT1", value: -PIXEL },
-  { keyword: "CDELT2", value: PIXEL },
+  { keyword: "CDELT1", value: -pixel },
+  { keyword: "CDELT2", value: pixel },
   { keyword: "CUNIT1", value: "deg" },
   { keyword: "CUNIT2", value: "deg" },
   { keyword: "CTYPE3", value: "FREQ" },
@@ -61,13 +62,19 @@ const sinCards = (width: number, height: number, extra: CardInput[] = []): CardI
   { keyword: "CRPIX3", value: 1 },
   { keyword: "CUNIT3", value: "Hz" },
   { keyword: "RADESYS", value: "ICRS" },
-  ...extra,
 ];
 
 /** Writes a cube whose planes come from `pixel(x, y, plane)`. */
-async function writeCube(name: string, width: number, height: number, planes: number, pixel: (x: number, y: number, plane: number) => number): Promise<string> {
+async function writeCube(
+  name: string,
+  width: number,
+  height: number,
+  planes: number,
+  pixel: (x: number, y: number, plane: number) => number,
+  cell = PIXEL,
+): Promise<string> {
   const path = join(dir, name);
-  const writer = await createPlaneWriter(path, { axes: [width, height, planes], bitpix: -32, cards: sinCards(width, height) });
+  const writer = await createPlaneWriter(path, { axes: [width, height, planes], bitpix: -32, cards: sinCards(width, height, cell) });
   for (let p = 0; p < planes; p += 1) {
     const data = new Float32Array(width * height);
     for (let y = 0; y < height; y += 1) for (let x = 0; x < width; x += 1) data[y * width + x] = pixel(x, y, p);
@@ -139,6 +146,17 @@ before(async () => {
       regions: 2,
     },
     {
+      name: "pointing with a blanked disc inside: a polygon with a hole",
+      file: await writeCube("hole.fits", size, size, 1, (x, y) => (beam(x, y, c, c, 110) >= 0.2 && (x - 95) ** 2 + (y - 70) ** 2 > 15 ** 2 ? 1 : Number.NaN)),
+      regions: 1,
+      holes: 1,
+    },
+    {
+      name: "long-baseline pointing, 1 mas pixels: MOC order beyond 24 (bigint indices)",
+      file: await writeCube("deep.fits", 64, 64, 1, (x, y) => (beam(x, y, 32, 32, 40) >= 0.2 ? 1 : Number.NaN), 0.001 / 3600),
+      regions: 1,
+    },
+    {
       name: "primary-beam image cut at 0.2",
       file: await writeCube("field.pb.fits", size, size, 1, (x, y) => beam(x, y, c + 10, c - 5, 90)),
       pbLimit: 0.2,
@@ -156,7 +174,7 @@ before(async () => {
       const vertices = fp.polygons.flatMap((p) => [...p.outer, ...p.holes.flat()]);
       return [
         { outline: { file: k.file, vertices, order: fp.moc.order, ...(k.pbLimit === undefined ? {} : { pbLimit: k.pbLimit }) } },
-        { polygons: { order: fp.moc.order, polygons: fp.polygons.map((p) => p.outer) } },
+        { polygons: { order: fp.moc.order, polygons: fp.polygons.map((p) => p.outer), holes: fp.polygons.flatMap((p) => p.holes) } },
         { read: { fits: mocPath(k) } },
         { read: { ascii: fp.moc.ascii } },
       ];
@@ -214,17 +232,21 @@ describe("footprints against astropy's outline of the valid pixels", () => {
       assert.ok(worstVertex <= 1, `${k.name}: a vertex lies ${worstVertex} px from the nearest boundary pixel`);
       assert.ok(worstBoundary <= 1, `${k.name}: a boundary pixel lies ${worstBoundary} px from the outline`);
       assert.equal(fp.polygons.length, k.regions, `${k.name}: regions`);
+      assert.equal(fp.polygons.reduce((n, p) => n + p.holes.length, 0), k.holes ?? 0, `${k.name}: holes`);
     }
     console.log(report.join("\n"));
   });
 
-  test("s_region is ALMA's form: a Polygon, or a Union of Polygons for separate fields, and reads back to the same vertices", () => {
+  test("s_region is ALMA's form: a Polygon, a Polygon with Not (Polygon) holes, or a Union of Polygons for separate fields", () => {
     for (const k of cases) {
       const fp = k.footprint;
       assert.ok(fp?.sRegion !== undefined && fp.sRegion !== null);
       const parsed = parseStcs(fp.sRegion);
       assert.equal(parsed.frame, "ICRS");
-      if (fp.polygons.length === 1) {
+      if (k.holes !== undefined) {
+        assert.match(fp.sRegion, /^Polygon ICRS [-\d. ]+ Not \(Polygon [-\d. ]+\)$/);
+        assert.equal(parsed.region.shape, "intersection");
+      } else if (fp.polygons.length === 1) {
         assert.match(fp.sRegion, /^Polygon ICRS [-\d. ]+$/);
         assert.equal(parsed.region.shape, "polygon");
       } else {

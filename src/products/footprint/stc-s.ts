@@ -4,8 +4,9 @@
  * `Union ICRS ( Polygon ... Polygon ...)`, and a polygon with holes written as the polygon
  * followed by `Not (Polygon ...)` for each hole, also inside a Union. One reader, one writer.
  *
- * Polygons are written counter-clockwise as seen on the sky (north up, east left), as DALI
- * and the ALMA archive write them, in degrees with 7 decimals (0.4 mas).
+ * Outer polygons are written counter-clockwise as seen on the sky (north up, east left), as
+ * DALI asks and the ALMA archive writes them; holes inside `Not` go clockwise, as in ALMA's
+ * answers. Degrees with 7 decimals (0.4 mas).
  */
 import { ErrorCode, ReimageError } from "../../domain/index.js";
 
@@ -143,13 +144,13 @@ export function skyOrientation(vertices: readonly (readonly [number, number])[])
   return sum;
 }
 
-function counterClockwise(vertices: readonly (readonly [number, number])[]): readonly (readonly [number, number])[] {
-  return skyOrientation(vertices) < 0 ? [...vertices].reverse() : vertices;
+function oriented(vertices: readonly (readonly [number, number])[], counterClockwise: boolean): readonly (readonly [number, number])[] {
+  return skyOrientation(vertices) > 0 === counterClockwise ? vertices : [...vertices].reverse();
 }
 
 function polygonText(polygon: SkyPolygon): string {
-  const holes = polygon.holes.map((h) => ` Not (Polygon ${coordinates(counterClockwise(h))})`).join("");
-  return `Polygon ${coordinates(counterClockwise(polygon.outer))}${holes}`;
+  const holes = polygon.holes.map((h) => ` Not (Polygon ${coordinates(oriented(h, false))})`).join("");
+  return `Polygon ${coordinates(oriented(polygon.outer, true))}${holes}`;
 }
 
 /** The `s_region` of one or more sky polygons, in ALMA's forms. */
