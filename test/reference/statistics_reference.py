@@ -8,7 +8,8 @@ Reads a JSON request on stdin: {"requests": [{"raw": path, "dtype": "float32"|"f
 
 The definitions are those of src/products/statistics/robust.ts, written the plain numpy
 way: median and MAD in the data's dtype (np.median), moments in float64, sigma clipping
-around the median of all finite pixels with deviations compared in float64.
+around the median of all finite pixels with deviations compared in float64 and the rms
+taken of the deviations x - median.
 """
 import json
 import math
@@ -33,7 +34,8 @@ def robust(values):
     if n == 0:
         return {"count": 0}
     median = np.median(x)
-    dev = np.abs(x - median)
+    signed = x - median
+    dev = np.abs(signed)
     mad = np.median(dev)
     sigma = MAD_TO_SIGMA * float(mad)
     dev64 = dev.astype(np.float64)
@@ -43,7 +45,7 @@ def robust(values):
         sel = dev64 <= limit
         count = int(sel.sum())
         rounds += 1
-        rms = float(x[sel].astype(np.float64).std()) if count else float("nan")
+        rms = float(signed[sel].astype(np.float64).std()) if count else float("nan")
         if count == previous:
             break
         previous, sigma = count, rms

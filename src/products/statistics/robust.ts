@@ -5,10 +5,10 @@
  *   middle values is taken in float32, as numpy does;
  * - MAD: `np.median(np.abs(x - median))` with the subtraction in the data's dtype;
  * - rms from the MAD: 1.4826 MAD (the Gaussian sigma that MAD estimates);
- * - rms by sigma clipping: the standard deviation (ddof 0) of the pixels whose deviation
- *   |x - median| (in the data's dtype) is at most 3 sigma, with sigma starting at 1.4826 MAD
- *   and replaced by each clipped standard deviation, until the clipped set no longer changes
- *   (at most 5 rounds). The centre stays the median of all finite pixels.
+ * - rms by sigma clipping: the standard deviation (ddof 0) of the deviations d = x - median
+ *   (in the data's dtype) of the pixels with |d| at most 3 sigma, sigma starting at 1.4826
+ *   MAD and replaced by each clipped standard deviation, until the kept set no longer
+ *   changes (at most 5 rounds). The centre stays the median of all finite pixels.
  *
  * The float32 median is selected, not sorted: a 65536-bin histogram of the high 16 bits of
  * order-preserving keys (float-keys.ts) finds the bin of the middle rank, a second histogram
@@ -293,9 +293,12 @@ export function robustStatistics(values: Values, offset = 0, length = values.len
 
 /**
  * Sigma clipping around a fixed centre, over finite values `x` and their deviations
- * `|x - centre|` (same order). Sums are taken around the centre in float64.
+ * `|x - centre|` (same order, in the data's dtype). The rms is the standard deviation of the
+ * signed deviations x - centre of the kept values (the same as theirs, to the rounding of
+ * one subtraction), summed in float64.
  */
 export function sigmaClip(x: Values, deviations: Values, centre: number, startSigma: number): { rms: number; rounds: number; count: number } {
+  const single = x instanceof Float32Array;
   let sigma = startSigma;
   let previous = -1;
   let rounds = 0;
@@ -308,17 +311,24 @@ export function sigmaClip(x: Values, deviations: Values, centre: number, startSi
     let s2 = 0;
     for (let i = 0; i < x.length; i += 1) {
       if ((deviations[i] as number) <= limit) {
-        const d = (x[i] as number) - centre;
+        const d = single ? Math.fround((x[i] as number) - centre) : (x[i] as number) - centre;
         count += 1;
         s1 += d;
         s2 += d * d;
       }
     }
     rounds += 1;
-    rms = count === 0 ? Number.NaN : Math.sqrt(Math.max(0, s2 / count - (s1 / count) * (s1 / count)));
+    rms = clippedRms(count, s1, s2);
     if (count === previous) break;
     previous = count;
     sigma = rms;
   }
   return { rms, rounds, count };
+}
+
+/** Population standard deviation from a count and the sums of d and d^2. */
+export function clippedRms(count: number, s1: number, s2: number): number {
+  if (count === 0) return Number.NaN;
+  const mean = s1 / count;
+  return Math.sqrt(Math.max(0, s2 / count - mean * mean));
 }
