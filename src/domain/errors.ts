@@ -20,6 +20,8 @@ export const ErrorCode = {
   /** A tar member would land outside its target folder, or is a device or fifo. */
   UnsafeArchive: "unsafe-archive",
   Store: "store",
+  /** A worker's run was taken for dead (its heartbeat went stale) and its steps handed to another. */
+  LeaseLost: "lease-lost",
   /** A FITS file is damaged or uses something we cannot read; the message names the file and the place. */
   BadFits: "bad-fits",
 } as const;

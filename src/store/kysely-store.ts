@@ -1,7 +1,14 @@
 /**
  * The campaign store over Kysely. The SQL here is the portable subset SQLite and
  * PostgreSQL share: conditional updates for claims, one transaction per state change, so
- * that a kill -9 at any moment leaves either the old state or the new one.
+ * that a kill -9 at any moment leaves either the old state or the new one. Where the two
+ * disagree, the dialect's traits (dialect.ts) decide.
+ *
+ * Several workers may share a campaign. A step belongs to the run that claimed it
+ * (`step.claimed_by`) for as long as that run heartbeats; a run whose heartbeat is stale is
+ * declared dead in a transaction that first takes the run's own row on the condition that
+ * it has not heartbeated since it was seen, so two workers never both recover it, and a
+ * run that was only slow learns from its next heartbeat that it lost its steps.
  */
 import { randomUUID } from "node:crypto";
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from "kysely";
@@ -14,6 +21,7 @@ import {
   type StepName,
 } from "../domain/campaign.js";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
+import { DIALECT_TRAITS, type DialectTraits, type StoreDialect } from "./dialect.js";
 import type { Database } from "./schema.js";
 import type {
   AttemptReport,
@@ -40,7 +48,13 @@ const parseJson = (text: string | null): Record<string, unknown> | null =>
   text === null ? null : (JSON.parse(text) as Record<string, unknown>);
 
 export class KyselyCampaignStore implements CampaignStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly traits: DialectTraits;
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: StoreDialect,
+  ) {
+    this.traits = DIALECT_TRAITS[dialect];
+  }
 
   async createCampaign(campaign: NewCampaign, mouses: readonly NewMous[], steps: readonly StepName[]) {
     return this.db.transaction().execute(async (trx) => {
@@ -58,38 +72,32 @@ export class KyselyCampaignStore implements CampaignStore {
           created_at: t,
         })
         .execute();
-      for (const [i, m] of mouses.entries()) {
-        const mousId = `${campaign.id}/${m.mousUid}`;
-        await trx
-          .insertInto("mous")
-          .values({
-            id: mousId,
-            campaign_id: campaign.id,
-            mous_uid: m.mousUid,
-            project_code: m.projectCode,
-            source_name: m.sourceName ?? null,
-            category: m.category ?? null,
-            state: MousState.Pending,
-            ordinal: i,
-            updated_at: t,
-          })
-          .execute();
-        await trx
-          .insertInto("step")
-          .values(
-            steps.map((name, ordinal) => ({
-              id: `${mousId}/${name}`,
-              mous_id: mousId,
-              campaign_id: campaign.id,
-              name,
-              ordinal,
-              state: StepState.Pending,
-              attempts: 0,
-              updated_at: t,
-            })),
-          )
-          .execute();
-      }
+      const mousRows = mouses.map((m, i) => ({
+        id: `${campaign.id}/${m.mousUid}`,
+        campaign_id: campaign.id,
+        mous_uid: m.mousUid,
+        project_code: m.projectCode,
+        source_name: m.sourceName ?? null,
+        category: m.category ?? null,
+        state: MousState.Pending,
+        ordinal: i,
+        updated_at: t,
+      }));
+      const stepRows = mousRows.flatMap((m) =>
+        steps.map((name, ordinal) => ({
+          id: `${m.id}/${name}`,
+          mous_id: m.id,
+          campaign_id: campaign.id,
+          name,
+          ordinal,
+          state: StepState.Pending,
+          attempts: 0,
+          updated_at: t,
+        })),
+      );
+      // Many rows per statement, few enough to stay under either database's parameter limit.
+      for (const chunk of chunks(mousRows, INSERT_ROWS)) await trx.insertInto("mous").values(chunk).execute();
+      for (const chunk of chunks(stepRows, INSERT_ROWS)) await trx.insertInto("step").values(chunk).execute();
       return { created: true };
     });
   }
@@ -114,16 +122,19 @@ export class KyselyCampaignStore implements CampaignStore {
     return id;
   }
 
-  async heartbeatRun(runId: string): Promise<void> {
+  async heartbeatRun(runId: string): Promise<boolean> {
     const t = now();
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable("run").set({ heartbeat_at: t }).where("id", "=", runId).execute();
+    return this.db.transaction().execute(async (trx) => {
+      const run = await trx.updateTable("run").set({ heartbeat_at: t }).where("id", "=", runId).where("state", "=", "running").executeTakeFirst();
+      if (Number(run.numUpdatedRows) !== 1) return false;
       await trx.updateTable("step").set({ heartbeat_at: t }).where("claimed_by", "=", runId).where("state", "=", StepState.Running).execute();
+      return true;
     });
   }
 
   async finishRun(runId: string, state: "finished" | "interrupted"): Promise<void> {
-    await this.db.updateTable("run").set({ state, finished_at: now() }).where("id", "=", runId).execute();
+    // A run another worker declared dead stays interrupted, whatever it thinks of itself.
+    await this.db.updateTable("run").set({ state, finished_at: now() }).where("id", "=", runId).where("state", "=", "running").execute();
   }
 
   async recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<RecoveredAttempts> {
@@ -141,6 +152,17 @@ export class KyselyCampaignStore implements CampaignStore {
     for (const run of dead) {
       freed += await this.db.transaction().execute(async (trx) => {
         const t = now();
+        // The fence: only if the run is still running and has not heartbeated since it was
+        // judged. Another worker recovering it at the same moment waits here, then finds
+        // nothing to do; a run that heartbeated meanwhile is left alone.
+        const fenced = await trx
+          .updateTable("run")
+          .set({ state: "interrupted", finished_at: t })
+          .where("id", "=", run.id)
+          .where("state", "=", "running")
+          .where("heartbeat_at", "=", run.heartbeatAt)
+          .executeTakeFirst();
+        if (Number(fenced.numUpdatedRows) !== 1) return 0;
         const running = await trx
           .selectFrom("attempt")
           .select(["id", "process_group"])
@@ -156,18 +178,33 @@ export class KyselyCampaignStore implements CampaignStore {
           .where("run_id", "=", run.id)
           .where("state", "=", AttemptState.Running)
           .execute();
+        const freedMouses = await trx
+          .selectFrom("step")
+          .select("mous_id")
+          .where("claimed_by", "=", run.id)
+          .where("state", "=", StepState.Running)
+          .execute();
         const steps = await trx
           .updateTable("step")
           .set({ state: StepState.Pending, claimed_by: null, heartbeat_at: null, updated_at: t })
           .where("claimed_by", "=", run.id)
           .where("state", "=", StepState.Running)
           .executeTakeFirst();
-        await trx.updateTable("run").set({ state: "interrupted", finished_at: t }).where("id", "=", run.id).execute();
-        await this.refreshMousStates(trx, campaignId);
+        for (const { mous_id } of freedMouses) await this.refreshMousStates(trx, campaignId, mous_id);
         return Number(steps.numUpdatedRows);
       });
     }
     return { steps: freed, orphans };
+  }
+
+  async activeClaims(campaignId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("step")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("campaign_id", "=", campaignId)
+      .where("state", "=", StepState.Running)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]> {
@@ -202,6 +239,18 @@ export class KyselyCampaignStore implements CampaignStore {
   async claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const t = now();
+      if (this.traits.skipLockedClaims) {
+        // Another worker claiming this step right now holds its row: pass, do not queue.
+        const free = await trx
+          .selectFrom("step")
+          .select("id")
+          .where("id", "=", stepId)
+          .where("state", "=", StepState.Pending)
+          .forUpdate()
+          .skipLocked()
+          .executeTakeFirst();
+        if (!free) return undefined;
+      }
       const claimed = await trx
         .updateTable("step")
         .set((eb) => ({
@@ -291,6 +340,12 @@ export class KyselyCampaignStore implements CampaignStore {
         .where("id", "=", attemptId)
         .executeTakeFirst();
       if (!attempt) throw new ReimageError(ErrorCode.Store, `no attempt ${attemptId} in the store`);
+      if (attempt.state === AttemptState.Interrupted) {
+        throw new ReimageError(
+          ErrorCode.LeaseLost,
+          `attempt ${attemptId} was marked interrupted, its run taken for dead, and its step handed to another worker: its result is not recorded`,
+        );
+      }
       if (attempt.state !== AttemptState.Running) {
         throw new ReimageError(ErrorCode.Store, `attempt ${attemptId} is already ${attempt.state}`);
       }
@@ -587,11 +642,12 @@ export class KyselyCampaignStore implements CampaignStore {
       )
       .$if(query.search !== undefined && query.search !== "", (q) => {
         const like = `%${query.search!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const op = this.traits.caseInsensitiveLike;
         return q.where((eb) =>
           eb.or([
-            eb("mous_uid", "like", sql<string>`${like} escape '\\'`),
-            eb("project_code", "like", sql<string>`${like} escape '\\'`),
-            eb("source_name", "like", sql<string>`${like} escape '\\'`),
+            eb("mous_uid", op, sql<string>`${like} escape '\\'`),
+            eb("project_code", op, sql<string>`${like} escape '\\'`),
+            eb("source_name", op, sql<string>`${like} escape '\\'`),
           ]),
         );
       });
@@ -601,7 +657,8 @@ export class KyselyCampaignStore implements CampaignStore {
       filtered.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
       filtered
         .select(["mous_uid", "project_code", "source_name", "category", "state", "updated_at", (eb) => failedClass(eb).as("error_class")])
-        .orderBy(column, direction)
+        // SQLite's order (NULLs first when ascending) on both databases.
+        .orderBy(column, (ob) => (query.descending ? ob.desc().nullsLast() : ob.asc().nullsFirst()))
         .orderBy("ordinal", direction)
         .limit(query.limit)
         .offset(query.offset)
@@ -823,6 +880,15 @@ function toCampaign(row: Database["campaign"]): CampaignRow {
     options: JSON.parse(row.options_json) as Record<string, unknown>,
     createdAt: row.created_at,
   };
+}
+
+/** Rows per multi-row INSERT: 9 columns x 1000 stays under SQLite's 32766 and PostgreSQL's 65535 parameters. */
+const INSERT_ROWS = 1000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -1,20 +1,21 @@
 /**
  * Opens the campaign store named by a location: a file path (SQLite, the default) or a
- * `postgres://` URL (PostgreSQL, for campaigns shared by many machines). Applies pending
+ * `postgres://` URL (PostgreSQL, for campaigns shared by many workers). Applies pending
  * migrations before anything else touches the database.
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import BetterSqlite3 from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from "kysely";
+import { Migrator, type Kysely, type MigrationProvider } from "kysely";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
+import { StoreDialect } from "./dialect.js";
 import { KyselyCampaignStore } from "./kysely-store.js";
 import { migrations } from "./migrations/index.js";
+import { openPostgresDatabase } from "./postgres.js";
 import type { Database } from "./schema.js";
+import { openSqliteDatabase } from "./sqlite.js";
 import type { CampaignStore } from "./store.js";
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
+/** Applies pending migrations; on PostgreSQL, Kysely's advisory lock lets workers start together. */
 export async function migrate(db: Kysely<Database>, where: string): Promise<void> {
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
@@ -23,29 +24,26 @@ export async function migrate(db: Kysely<Database>, where: string): Promise<void
   }
 }
 
-export async function openSqliteStore(path: string): Promise<CampaignStore> {
-  const file = resolve(path);
-  mkdirSync(dirname(file), { recursive: true });
-  let sqlite: BetterSqlite3.Database;
+async function migrated(opened: { db: Kysely<Database>; where: string }, dialect: StoreDialect): Promise<CampaignStore> {
   try {
-    sqlite = new BetterSqlite3(file);
-    // WAL keeps readers (status, the dashboard) from blocking the campaign; synchronous
-    // NORMAL in WAL mode survives a killed process, which is what a kill -9 test checks.
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("foreign_keys = ON");
-    sqlite.pragma("busy_timeout = 10000");
+    await migrate(opened.db, opened.where);
   } catch (caught) {
-    throw new ReimageError(ErrorCode.Store, `${file}: cannot open the SQLite database`, { cause: caught });
+    await opened.db.destroy();
+    throw caught;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db, file);
-  return new KyselyCampaignStore(db);
+  return new KyselyCampaignStore(opened.db, dialect);
 }
 
+export async function openSqliteStore(path: string): Promise<CampaignStore> {
+  return migrated(openSqliteDatabase(path), StoreDialect.Sqlite);
+}
+
+export async function openPostgresStore(url: string): Promise<CampaignStore> {
+  return migrated(await openPostgresDatabase(url), StoreDialect.Postgres);
+}
+
+export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//.test(location);
+
 export async function openStore(location: string): Promise<CampaignStore> {
-  if (/^postgres(ql)?:\/\//.test(location)) {
-    throw new ReimageError(ErrorCode.BadInput, `${location}: the PostgreSQL store is not built yet; use a SQLite file path`);
-  }
-  return openSqliteStore(location.replace(/^sqlite:/, ""));
+  return isPostgresUrl(location) ? openPostgresStore(location) : openSqliteStore(location.replace(/^sqlite:/, ""));
 }

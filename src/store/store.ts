@@ -207,17 +207,28 @@ export interface CampaignStore {
   listCampaigns(): Promise<readonly CampaignRow[]>;
 
   startRun(campaignId: string, host: string, pid: number): Promise<string>;
-  heartbeatRun(runId: string): Promise<void>;
+  /**
+   * Marks the run and the steps it holds alive. False when another worker has declared the
+   * run dead meanwhile (its heartbeat had gone stale): its steps are no longer its own.
+   */
+  heartbeatRun(runId: string): Promise<boolean>;
+  /** Ends a run; one already declared dead stays interrupted. */
   finishRun(runId: string, state: "finished" | "interrupted"): Promise<void>;
   /**
-   * Runs still marked running whose process is gone (`isAlive` says so): their attempts
-   * become interrupted and their steps pending again. Returns how many steps were freed.
+   * Runs still marked running that `isAlive` takes for dead (process gone, heartbeat stale):
+   * their attempts become interrupted and their steps pending again, each run recovered by
+   * exactly one caller even when several workers try at once. Returns what was freed.
    */
   recoverInterrupted(campaignId: string, isAlive: (run: RunRow) => boolean): Promise<RecoveredAttempts>;
+  /** Steps some run holds right now (state running), in this campaign. */
+  activeClaims(campaignId: string): Promise<number>;
 
   /** Pending steps that may start: the MOUS has not failed and every earlier step succeeded. */
   runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]>;
-  /** Atomically takes a pending step for this run and opens its next attempt. */
+  /**
+   * Atomically takes a pending step for this run and opens its next attempt; undefined if
+   * another worker has it (exactly one claimer wins, on either database).
+   */
   claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined>;
   /** Records the attempt's logs as soon as they are known, so a kill -9 keeps them. */
   noteAttemptLogs(
