@@ -8,7 +8,7 @@
  * Pointing `measurespath` at the data casadata ships, with both auto-updates off, makes
  * every CASA process here work offline.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
@@ -165,4 +165,19 @@ export async function checkModularCasa(envDir: string, onProgress: (line: string
     throw new ReimageError(ErrorCode.CasaSetupFailed, `CASA check: imstat found max ${parsed.max} at ${parsed.maxpos.join(",")}, expected 3.5 at 10,12`);
   }
   return { casaVersion: parsed.version };
+}
+
+/**
+ * casadata's Splatalogue database inside a modular environment
+ * (`lib/python3.X/site-packages/casadata/__data__/ephemerides/splatalogue.db`);
+ * `undefined` when the environment has none.
+ */
+export function splatalogueDatabase(envDir: string): string | undefined {
+  const lib = join(envDir, "lib");
+  if (!existsSync(lib)) return undefined;
+  for (const entry of readdirSync(lib).filter((e) => e.startsWith("python")).sort().reverse()) {
+    const path = join(lib, entry, "site-packages", "casadata", "__data__", "ephemerides", "splatalogue.db");
+    if (existsSync(path)) return path;
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { loadConfig } from "../config.js";
+import { registerAnalyzeCommand } from "./analyze-command.js";
 import { registerArchiveCommands } from "./archive-commands.js";
 import { registerCampaignCommands } from "./campaign-commands.js";
 import { registerCasaCommands } from "./casa-commands.js";
@@ -38,6 +39,7 @@ registerFixesCommand(program);
 registerEstimateCommand(program, config);
 registerServeArchiveCommand(program, config);
 registerPublishCommands(program, config);
+registerAnalyzeCommand(program, config);
 
 program.parseAsync(process.argv).catch((caught: unknown) => {
   const err = caught instanceof Error ? caught : new Error(String(caught));

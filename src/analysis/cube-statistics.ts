@@ -1,0 +1,112 @@
+/**
+ * Stage 1, cube statistics (ADMIT's CubeStats): per channel the robust rms (1.4826 x MAD
+ * about the median), the peak and the minimum; the cube's noise (the median of the channel
+ * rms, so a few line channels do not raise it) and its dynamic range (peak / noise). The
+ * same pass keeps the peak map (each pixel's maximum over channels), which later stages
+ * use to find the source.
+ *
+ * Memory: one scratch plane of float64 and one float32 map, whatever the channel count.
+ */
+import type { FitsPlane } from "../fits/reader.js";
+import type { PlaneConsumer } from "../products/plane-pass.js";
+import { planeChannel, type CubeGeometry } from "./cube-geometry.js";
+import { median, robustScale } from "./robust.js";
+
+export interface ChannelStatistics {
+  readonly channel: number;
+  readonly frequency: number;
+  readonly median: number;
+  /** Robust rms: 1.4826 x MAD. */
+  readonly rms: number;
+  readonly peak: number;
+  readonly min: number;
+  /** Finite pixels in the channel. */
+  readonly pixels: number;
+}
+
+export interface BrightestPixel {
+  readonly x: number;
+  readonly y: number;
+  readonly channel: number;
+  readonly value: number;
+}
+
+export interface CubeStatistics {
+  readonly channels: readonly ChannelStatistics[];
+  /** The cube's noise: median over channels of the robust rms. */
+  readonly noise: number;
+  readonly peak: number;
+  readonly min: number;
+  /** peak / noise. */
+  readonly dynamicRange: number;
+  readonly brightest: BrightestPixel | undefined;
+}
+
+export class CubeStatisticsConsumer implements PlaneConsumer {
+  /** Per pixel, the largest finite value over the channels; NaN where every channel is blank. */
+  readonly peakMap: Float32Array;
+  private readonly geometry: CubeGeometry;
+  private readonly scratch: Float64Array;
+  private readonly rows: (ChannelStatistics | undefined)[];
+  private brightest: BrightestPixel | undefined;
+
+  constructor(geometry: CubeGeometry) {
+    this.geometry = geometry;
+    this.peakMap = new Float32Array(geometry.width * geometry.height).fill(Number.NaN);
+    this.scratch = new Float64Array(geometry.width * geometry.height);
+    this.rows = new Array<ChannelStatistics | undefined>(geometry.channels).fill(undefined);
+  }
+
+  consume(plane: FitsPlane, pass: number): void {
+    if (pass !== 0) return;
+    const channel = planeChannel(this.geometry, plane.coords);
+    if (channel === undefined) return;
+    const data = plane.data;
+    let peak = Number.NEGATIVE_INFINITY;
+    let min = Number.POSITIVE_INFINITY;
+    let peakAt = -1;
+    for (let i = 0; i < data.length; i += 1) {
+      const v = data[i] ?? Number.NaN;
+      if (!Number.isFinite(v)) continue;
+      if (v > peak) {
+        peak = v;
+        peakAt = i;
+      }
+      if (v < min) min = v;
+      const m = this.peakMap[i] ?? Number.NaN;
+      if (!(v <= m)) this.peakMap[i] = v;
+    }
+    const scale = robustScale(data, this.scratch);
+    this.rows[channel] = {
+      channel,
+      frequency: this.geometry.frequencies[channel] ?? Number.NaN,
+      median: scale.median,
+      rms: scale.sigma,
+      peak: peakAt < 0 ? Number.NaN : peak,
+      min: peakAt < 0 ? Number.NaN : min,
+      pixels: scale.count,
+    };
+    if (peakAt >= 0 && (this.brightest === undefined || peak > this.brightest.value)) {
+      this.brightest = { x: peakAt % plane.width, y: Math.floor(peakAt / plane.width), channel, value: peak };
+    }
+  }
+
+  endPass(): boolean {
+    return false;
+  }
+
+  result(): CubeStatistics {
+    const channels = this.rows.map(
+      (row, channel) =>
+        row ?? { channel, frequency: this.geometry.frequencies[channel] ?? Number.NaN, median: Number.NaN, rms: Number.NaN, peak: Number.NaN, min: Number.NaN, pixels: 0 },
+    );
+    const noise = median(channels.map((c) => c.rms));
+    let peak = Number.NaN;
+    let min = Number.NaN;
+    for (const c of channels) {
+      if (!(c.peak <= peak)) peak = Number.isFinite(c.peak) ? c.peak : peak;
+      if (!(c.min >= min)) min = Number.isFinite(c.min) ? c.min : min;
+    }
+    return { channels, noise, peak, min, dynamicRange: peak / noise, brightest: this.brightest };
+  }
+}
