@@ -86,13 +86,19 @@ test("the demo line is found at its frequency and width, identified as CO(1-0), 
     compared += 1;
     worst0 = Math.max(worst0, Math.abs(our0 - casa0) / Math.abs(casa0));
     worst1 = Math.max(worst1, Math.abs((m1.data[i] ?? Number.NaN) - (c1.data[i] ?? Number.NaN)));
-    worst2 = Math.max(worst2, Math.abs((m2.data[i] ?? Number.NaN) - (c2.data[i] ?? Number.NaN)));
+    // immoments forms moment 2 as sqrt(<v^2> - <v>^2) in single precision: with v near
+    // 1700 km/s that difference carries about v^2 x 2^-24 x a few of rounding (a one-channel
+    // pixel comes out at 0.5 km/s instead of 0). So moment 2 is compared squared, within
+    // 16 v^2 2^-24, the rounding CASA's own arithmetic allows.
+    const v = Math.abs(c1.data[i] ?? Number.NaN);
+    const squared = Math.abs((m2.data[i] ?? Number.NaN) ** 2 - (c2.data[i] ?? Number.NaN) ** 2) / (16 * v * v * 2 ** -24);
+    worst2 = Math.max(worst2, squared);
   }
-  t.diagnostic(`compared ${compared} pixels: moment 0 worst relative ${worst0.toExponential(2)}, moment 1 worst ${worst1.toExponential(2)} km/s, moment 2 worst ${worst2.toExponential(2)} km/s; masks differ at ${maskDisagreements}`);
+  t.diagnostic(`compared ${compared} pixels: moment 0 worst relative ${worst0.toExponential(2)}, moment 1 worst ${worst1.toExponential(2)} km/s, moment 2 squared worst ${worst2.toExponential(2)} of single-precision rounding; masks differ at ${maskDisagreements}`);
   assert.ok(compared > 50, `only ${compared} pixels above threshold`);
   assert.ok(worst0 <= 1e-4, `moment 0 differs from immoments by ${worst0} relative`);
   assert.ok(worst1 <= 1e-2, `moment 1 differs from immoments by ${worst1} km/s`);
-  assert.ok(worst2 <= 1e-2, `moment 2 differs from immoments by ${worst2} km/s`);
+  assert.ok(worst2 <= 1, `moment 2 differs from immoments by ${worst2} x the rounding of single precision`);
   assert.equal(maskDisagreements, 0);
 
   // The moment-1 map at the source centre says the simulated velocity.
