@@ -5,12 +5,13 @@
  * same pass keeps the peak map (each pixel's maximum over channels), which later stages
  * use to find the source.
  *
- * Memory: one scratch plane of float64 and one float32 map, whatever the channel count.
+ * Medians and MADs are the exact kernels of src/products/statistics. Memory: their
+ * workspace and one float32 map, whatever the channel count.
  */
 import type { FitsPlane } from "../fits/reader.js";
 import type { PlaneConsumer } from "../products/plane-pass.js";
 import { planeChannel, type CubeGeometry } from "./cube-geometry.js";
-import { median, robustScale } from "./robust.js";
+import { exactMedian, robustStatistics, RobustWorkspace } from "../products/statistics/robust.js";
 
 export interface ChannelStatistics {
   readonly channel: number;
@@ -46,14 +47,13 @@ export class CubeStatisticsConsumer implements PlaneConsumer {
   /** Per pixel, the largest finite value over the channels; NaN where every channel is blank. */
   readonly peakMap: Float32Array;
   private readonly geometry: CubeGeometry;
-  private readonly scratch: Float64Array;
+  private readonly workspace = new RobustWorkspace();
   private readonly rows: (ChannelStatistics | undefined)[];
   private brightest: BrightestPixel | undefined;
 
   constructor(geometry: CubeGeometry) {
     this.geometry = geometry;
     this.peakMap = new Float32Array(geometry.width * geometry.height).fill(Number.NaN);
-    this.scratch = new Float64Array(geometry.width * geometry.height);
     this.rows = new Array<ChannelStatistics | undefined>(geometry.channels).fill(undefined);
   }
 
@@ -62,32 +62,24 @@ export class CubeStatisticsConsumer implements PlaneConsumer {
     const channel = planeChannel(this.geometry, plane.coords);
     if (channel === undefined) return;
     const data = plane.data;
-    let peak = Number.NEGATIVE_INFINITY;
-    let min = Number.POSITIVE_INFINITY;
-    let peakAt = -1;
     for (let i = 0; i < data.length; i += 1) {
       const v = data[i] ?? Number.NaN;
-      if (!Number.isFinite(v)) continue;
-      if (v > peak) {
-        peak = v;
-        peakAt = i;
-      }
-      if (v < min) min = v;
       const m = this.peakMap[i] ?? Number.NaN;
-      if (!(v <= m)) this.peakMap[i] = v;
+      if (v > m || (Number.isNaN(m) && Number.isFinite(v))) this.peakMap[i] = v;
     }
-    const scale = robustScale(data, this.scratch);
+    // The products' exact kernels: numpy's median and MAD of the finite pixels.
+    const s = robustStatistics(data, 0, data.length, 1, this.workspace);
     this.rows[channel] = {
       channel,
       frequency: this.geometry.frequencies[channel] ?? Number.NaN,
-      median: scale.median,
-      rms: scale.sigma,
-      peak: peakAt < 0 ? Number.NaN : peak,
-      min: peakAt < 0 ? Number.NaN : min,
-      pixels: scale.count,
+      median: s.median,
+      rms: s.rmsMad,
+      peak: s.max,
+      min: s.min,
+      pixels: s.count,
     };
-    if (peakAt >= 0 && (this.brightest === undefined || peak > this.brightest.value)) {
-      this.brightest = { x: peakAt % plane.width, y: Math.floor(peakAt / plane.width), channel, value: peak };
+    if (s.maxIndex >= 0 && (this.brightest === undefined || s.max > this.brightest.value)) {
+      this.brightest = { x: s.maxIndex % plane.width, y: Math.floor(s.maxIndex / plane.width), channel, value: s.max };
     }
   }
 
@@ -100,7 +92,7 @@ export class CubeStatisticsConsumer implements PlaneConsumer {
       (row, channel) =>
         row ?? { channel, frequency: this.geometry.frequencies[channel] ?? Number.NaN, median: Number.NaN, rms: Number.NaN, peak: Number.NaN, min: Number.NaN, pixels: 0 },
     );
-    const noise = median(channels.map((c) => c.rms));
+    const noise = exactMedian(Float64Array.from(channels, (c) => c.rms));
     let peak = Number.NaN;
     let min = Number.NaN;
     for (const c of channels) {

@@ -17,7 +17,11 @@
  * 4. Each line is measured on the baseline-subtracted spectrum: peak, integral, centroid,
  *    and a Gaussian fitted by Levenberg-Marquardt for its centre and FWHM.
  */
-import { MAD_TO_SIGMA, median, robustScale } from "./robust.js";
+import { exactMedian, MAD_TO_SIGMA, robustStatistics } from "../products/statistics/robust.js";
+
+function median(values: Float64Array): number {
+  return exactMedian(values);
+}
 
 export interface LineFindingOptions {
   /** Sigma a channel must reach to start a line. */
@@ -218,7 +222,7 @@ export function findLines(spectrum: Float64Array, channelNoise: Float64Array | u
       noise = Float64Array.from(channelNoise);
     } else {
       const free = residuals.filter((_, i) => use[i] === 1);
-      noise.fill(robustScale(free).sigma);
+      noise.fill(robustStatistics(free).rmsMad);
     }
     const raw = Uint8Array.from(residuals, (r, i) => (Number.isFinite(r) && Math.abs(r) > options.clip * (noise[i] ?? Number.NaN) ? 1 : 0));
     const next = dilate(raw, Math.max(1, options.minChannels));
