@@ -14,6 +14,7 @@ import { registerCategorizeCommand } from "./categorize-command.js";
 import { registerClassifyCommand } from "./classify-command.js";
 import { registerEstimateCommand } from "./estimate-command.js";
 import { registerFixesCommand } from "./fixes-command.js";
+import { registerProductsCommand } from "./products-command.js";
 import { registerPublishCommands } from "./publish-commands.js";
 import { registerServeArchiveCommand } from "./serve-archive-command.js";
 
@@ -40,6 +41,7 @@ registerEstimateCommand(program, config);
 registerServeArchiveCommand(program, config);
 registerPublishCommands(program, config);
 registerAnalyzeCommand(program, config);
+registerProductsCommand(program);
 
 program.parseAsync(process.argv).catch((caught: unknown) => {
   const err = caught instanceof Error ? caught : new Error(String(caught));
