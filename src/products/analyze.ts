@@ -1,7 +1,7 @@
 /**
  * Every product of one FITS file from one read: the image HDU found, its WCS and beams read,
  * and the planes streamed once per pass through the consumers of every part (statistics
- * now; previews and footprints join as parts of their own). The result is one JSON-able
+ * and previews now; footprints join as a part of their own). The result is one JSON-able
  * value, which `reimage products --json` prints and the campaign stores with the product.
  *
  * To add a part: build its consumers from `PartInput` in `analyzeProduct`, list them in
@@ -13,6 +13,7 @@ import { ErrorCode, ReimageError, coerceError } from "../domain/index.js";
 import { imageLayout, readBeamTable, readFitsInfo, readPlanes, type BeamTable, type FitsHduInfo, type ImageLayout } from "../fits/reader.js";
 import type { Wcs } from "../fits/wcs/wcs.js";
 import { runPlanePasses, type PlaneConsumer } from "./plane-pass.js";
+import { previewConsumers, previewPaths, summarizePreviews, type PreviewSummary } from "./preview/preview.js";
 import { imageHdu, wcsOrReason } from "./preview/previews-of-file.js";
 import { StatisticsConsumer } from "./statistics/statistics-consumer.js";
 import { summarizeStatistics, type ImageStatisticsSummary } from "./statistics/image-summary.js";
@@ -57,6 +58,8 @@ export interface ProductAnalysis {
   readonly passes: number;
   readonly seconds: number;
   readonly statistics: ImageStatisticsSummary;
+  /** The preview figure and thumbnail written to the output folder, and what they show. */
+  readonly previews: PreviewSummary;
 }
 
 const THREADED_FROM_PIXELS = 16 * 1024 * 1024;
@@ -75,6 +78,11 @@ function statisticsPart(input: PartInput, threads: number): ProductPart<ImageSta
   };
 }
 
+function previewPart(input: PartInput): ProductPart<PreviewSummary> {
+  const previews = previewConsumers({ file: input.file, hdu: input.hdu, wcs: input.wcs, beams: input.beams, out: previewPaths(input.outDir, input.file) });
+  return { consumers: previews.consumers, finish: async () => summarizePreviews(await previews.finish()) };
+}
+
 export async function analyzeProduct(path: string, outDir: string, options: AnalyzeOptions = {}): Promise<ProductAnalysis> {
   const started = performance.now();
   const info = await readFitsInfo(path);
@@ -84,7 +92,8 @@ export async function analyzeProduct(path: string, outDir: string, options: Anal
   const beams = await readBeamTable(path);
   const input: PartInput = { file: path, hdu, layout, wcs, beams, outDir };
   const statistics = statisticsPart(input, options.threads ?? defaultThreads(layout));
-  const parts: ProductPart<unknown>[] = [statistics];
+  const previews = previewPart(input);
+  const parts: ProductPart<unknown>[] = [statistics, previews];
   try {
     const report = await runPlanePasses(
       layout,
@@ -103,6 +112,7 @@ export async function analyzeProduct(path: string, outDir: string, options: Anal
       passes: report.passes,
       seconds: (performance.now() - started) / 1000,
       statistics: await statistics.finish(),
+      previews: await previews.finish(),
     };
   } catch (caught) {
     if (caught instanceof ReimageError) throw caught;

@@ -29,9 +29,9 @@ export interface PassReport {
 }
 
 /**
- * Runs passes until no consumer asks for another. A consumer that did not ask for a pass
- * still receives it (it may ignore planes of passes it does not need), so consumers stay
- * independent of each other.
+ * Runs passes until no consumer asks for another. A consumer that answered `false` is done:
+ * it sees no plane and no `endPass` of the later passes others ask for, so an accumulator
+ * never counts a pass twice and consumers stay independent of each other.
  */
 export async function runPlanePasses(
   layout: Pick<ImageLayout, "planeCount">,
@@ -41,11 +41,12 @@ export async function runPlanePasses(
 ): Promise<PassReport> {
   const maxPasses = options.maxPasses ?? 8;
   let planesRead = 0;
+  let active = [...consumers];
   for (let pass = 0; pass < maxPasses; pass += 1) {
     let seen = 0;
     for await (const plane of planes()) {
       options.signal?.throwIfAborted();
-      for (const consumer of consumers) {
+      for (const consumer of active) {
         const held = consumer.consume(plane, pass);
         if (held !== undefined) await held;
       }
@@ -55,9 +56,10 @@ export async function runPlanePasses(
     if (seen !== layout.planeCount) {
       throw new Error(`pass ${pass} saw ${seen} planes, the image has ${layout.planeCount}`);
     }
-    let again = false;
-    for (const consumer of consumers) again = (await consumer.endPass(pass)) || again;
-    if (!again) return { passes: pass + 1, planesRead };
+    const asking: PlaneConsumer[] = [];
+    for (const consumer of active) if (await consumer.endPass(pass)) asking.push(consumer);
+    if (asking.length === 0) return { passes: pass + 1, planesRead };
+    active = asking;
   }
   throw new Error(`the consumers still asked for more passes after ${maxPasses}`);
 }
