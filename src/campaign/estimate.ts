@@ -44,7 +44,7 @@ export function estimateCampaign(model: ResourceModel, items: readonly EstimateI
         unknown += 1;
         continue;
       }
-      const e = estimateMous(model, m.deliveryBytes, steps);
+      const e = estimateMous(model, { deliveryBytes: m.deliveryBytes }, steps);
       bytes += m.deliveryBytes;
       cpu = add(cpu, e.cpuSeconds, 1 / 3600);
       memory = max(memory, e.peakMemoryBytes);

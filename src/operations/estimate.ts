@@ -74,7 +74,7 @@ export async function estimateWorkspaceCampaign(config: Config, store: CampaignS
       mousUid: m.mousUid,
       category,
       deliveryBytes: bytes,
-      predicted: bytes === undefined ? undefined : estimateMous(fitted.model, bytes, STEP_ORDER),
+      predicted: bytes === undefined ? undefined : estimateMous(fitted.model, { deliveryBytes: bytes }, STEP_ORDER),
       measured: done
         ? {
             cpuSeconds: succeeded.reduce((sum, { a }) => sum + (a.wallSeconds ?? 0), 0),

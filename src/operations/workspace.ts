@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { HttpArchiveSource } from "../archive/http-source.js";
 import { LocalMirrorSource, type ArchiveSource } from "../archive/sources.js";
 import { runCampaign, type CampaignEvent, type RunSummary } from "../campaign/engine.js";
-import { deliveryBytesOf } from "../campaign/observations.js";
-import { schedulingMemory } from "../campaign/resource-model.js";
+import { cubeVoxelsOf, deliveryBytesOf } from "../campaign/observations.js";
+import { schedulingMemory, type MousSize } from "../campaign/resource-model.js";
 import { fetchStep } from "../campaign/steps/fetch.js";
 import { fixStep } from "../campaign/steps/fix.js";
 import { imageStep } from "../campaign/steps/image.js";
@@ -113,14 +113,20 @@ export async function runWorkspaceCampaign(
   // once its fetch step has run).
   const fitted = await modelFromStore(store);
   const source = archiveSource(campaign.archive);
-  const sizes = new Map<string, number>();
+  const sizes = new Map<string, MousSize>();
   for (const m of (await store.report(campaignId)).mouses) {
     const fileId = parseUid(m.mousUid)?.fileId;
     const bytes = deliveryBytesOf(m) ?? (source instanceof LocalMirrorSource && fileId ? await source.deliveryBytes({ projectCode: m.projectCode, mous: fileId }) : undefined);
-    if (bytes !== undefined) sizes.set(m.mousUid, bytes);
+    if (bytes !== undefined) sizes.set(m.mousUid, { deliveryBytes: bytes, cubeVoxels: cubeVoxelsOf(m) });
   }
   const onEvent = (event: CampaignEvent) => {
-    if (event.type === "step-finished" && event.step === StepName.Fetch && typeof event.outputs?.bytes === "number") sizes.set(event.mousUid, event.outputs.bytes);
+    if (event.type === "step-finished") {
+      const known = sizes.get(event.mousUid) ?? { deliveryBytes: UNKNOWN_DELIVERY_BYTES };
+      const bytes = event.outputs?.bytes;
+      const features = event.outputs?.imagingFeatures as { cubeVoxels?: number } | undefined;
+      if (event.step === StepName.Fetch && typeof bytes === "number") sizes.set(event.mousUid, { ...known, deliveryBytes: bytes });
+      if (event.step === StepName.Fix && typeof features?.cubeVoxels === "number") sizes.set(event.mousUid, { ...known, cubeVoxels: features.cubeVoxels });
+    }
     options.onEvent?.(event);
   };
   const summary = await runCampaign({
@@ -129,7 +135,7 @@ export async function runWorkspaceCampaign(
     campaignDir: ws.campaignDir(campaignId),
     maxParallel,
     memoryBudgetBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes,
-    predictMemoryBytes: (step) => schedulingMemory(fitted.model, step.name, ("mousUid" in step ? sizes.get(step.mousUid) : undefined) ?? UNKNOWN_DELIVERY_BYTES),
+    predictMemoryBytes: (step) => schedulingMemory(fitted.model, step.name, ("mousUid" in step ? sizes.get(step.mousUid) : undefined) ?? { deliveryBytes: UNKNOWN_DELIVERY_BYTES }),
     reapOrphan: (processGroup, attemptId) => executor.reap(processGroup, attemptId),
     ...(options.memoryLimits && { memoryLimits: options.memoryLimits }),
     retry: { memoryCeilingBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes, maxAttempts: 3 },

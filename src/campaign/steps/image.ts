@@ -88,9 +88,14 @@ export function imageStep(options: ImageStepOptions): StepRunner {
       });
     };
 
-    const metadataFile = join(ctx.attemptDir, "ms_metadata.json");
-    const meta = await run("ms-metadata", join(casaScriptsDir, "ms_metadata.py"), [metadataFile, ...measurementSets]);
-    if (meta.exitCode !== 0 || meta.signal) return { state: "failed", process: meta, failure: await classifyJob(meta) };
+    // The fix step described the MSs after its repairs; an older campaign's did not.
+    const described = ctx.step.inputs.fix?.msMetadataFile;
+    let metadataFile = typeof described === "string" && existsSync(described) ? described : undefined;
+    if (metadataFile === undefined) {
+      metadataFile = join(ctx.attemptDir, "ms_metadata.json");
+      const meta = await run("ms-metadata", join(casaScriptsDir, "ms_metadata.py"), [metadataFile, ...measurementSets]);
+      if (meta.exitCode !== 0 || meta.signal) return { state: "failed", process: meta, failure: await classifyJob(meta) };
+    }
     const metadata = parseMsMetadataFile(JSON.parse(await readFile(metadataFile, "utf8")));
 
     const plan = planImaging(ctx.step.mousUid, metadata.measurementSets, { productsDir: "products" });
