@@ -246,6 +246,9 @@ def simulate(spec, ms, workdir):
         add_line(ms, spec, target_dirs[0], schedule_mid_s)
     gains = corrupt(ms, workdir, antnames)
     truth["gains"] = gains
+    truth["antenna_pads"] = [str(p) for p in pads]
+    xyz = np.array([x, y, z], dtype=float).T
+    truth["max_baseline_m"] = float(max(np.linalg.norm(a - b) for a in xyz for b in xyz))
     truth["pointings"] = [{"ra_rad": r, "dec_rad": dd} for r, dd in target_dirs]
     truth["spws"] = [dict(s, chan_freqs_topo_hz=[float(f) for f in chan_freqs[i]]) for i, s in enumerate(spec["spws"])]
     return truth
@@ -598,6 +601,67 @@ def write_delivery(out_dir, name, spec, ms, truth):
     return member
 
 
+def obscore_row(truth, member_bytes):
+    """One row as the ALMA ObsCore service (ivoa.obscore) would list this MOUS."""
+    freqs = []
+    for sp in truth["spws"]:
+        half = sp["nchan"] * sp["width_mhz"] / 2000.0
+        freqs.append((sp["centre_ghz"] - half, sp["centre_ghz"] + half, sp["width_mhz"] * 1000.0))
+    lo = min(f[0] for f in freqs)
+    hi = max(f[1] for f in freqs)
+    mean_hz = (lo + hi) / 2.0 * 1e9
+    ra = qa.convert(qa.quantity(TARGET_RA), "deg")["value"] % 360.0
+    dec = qa.convert(qa.quantity(TARGET_DEC), "deg")["value"]
+    offsets = [p for p in MOUSES[truth["name"]]["pointings_arcsec"]]
+    spread = max(abs(a[0] - b[0]) for a in offsets for b in offsets) / 3600.0
+    fov = 1.13 * C / (lo * 1e9) / 12.0 * 180.0 / np.pi + spread
+    pads = truth["antenna_pads"]
+    return {
+        "obs_publisher_did": "ADS/JAO.ALMA#" + PROJECT,
+        "obs_id": truth["mous_uid"],
+        "member_ous_uid": truth["mous_uid"],
+        "group_ous_uid": mous_uid(GROUP),
+        "proposal_id": PROJECT,
+        "target_name": truth["source"],
+        "s_ra": "%.6f" % ra,
+        "s_dec": "%.6f" % dec,
+        "s_fov": "%.6f" % fov,
+        "s_region": "Circle ICRS %.6f %.6f %.6f" % (ra, dec, fov / 2.0),
+        "spatial_resolution": "%.4f" % (C / mean_hz / truth["max_baseline_m"] * 206264.806),
+        "band_list": "3",
+        "antenna_arrays": " ".join("%s:%s" % (p, a) for p, a in zip(pads, truth["gains"]["antennas"])),
+        "is_mosaic": "T" if len(offsets) > 1 else "F",
+        "frequency_support": " U ".join("[%.4f..%.4fGHz,%.2fkHz,XX YY]" % f for f in freqs),
+        "velocity_resolution": "%.1f" % min(C * f[2] * 1e3 / ((f[0] + f[1]) / 2.0 * 1e9) for f in freqs),
+        "em_min": "%.9f" % (C / (hi * 1e9)),
+        "em_max": "%.9f" % (C / (lo * 1e9)),
+        "t_exptime": "%.1f" % (720.0 if truth["observed"] else 0.0),
+        "obs_release_date": "2025-03-15T00:00:00.000",
+        "qa2_passed": "T",
+        "access_estsize": "%d" % (member_bytes // 1000),
+    }
+
+
+def tree_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+
+
+def write_obscore(out_dir):
+    """The archive's holdings list, as a CSV answer of ALMA's ObsCore service would give it."""
+    rows = []
+    for name in sorted(os.listdir(os.path.join(out_dir, "truth"))):
+        with open(os.path.join(out_dir, "truth", name)) as f:
+            truth = json.load(f)
+        if "antenna_pads" not in truth:
+            continue
+        rows.append(obscore_row(truth, tree_bytes(os.path.join(out_dir, truth["member_dir"]))))
+    columns = list(rows[0].keys())
+    with open(os.path.join(out_dir, "obscore.csv"), "w") as f:
+        f.write(",".join(columns) + "\n")
+        for r in rows:
+            f.write(",".join('"%s"' % r[c] if ("," in r[c] or " " in r[c]) else r[c] for c in columns) + "\n")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit("usage: demo_archive.py OUT_DIR [MOUS_NAME ...]")
@@ -628,6 +692,7 @@ def main(argv):
         log("%s: delivery written to %s" % (name, os.path.relpath(member, out_dir)))
     if not os.environ.get("REIMAGE_DEMO_KEEP_BUILD"):
         shutil.rmtree(os.path.join(out_dir, "build"), ignore_errors=True)
+    write_obscore(out_dir)
 
 
 if __name__ == "__main__":

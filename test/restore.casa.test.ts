@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ensureDemoArchive, type DemoArchive } from "../src/archive/demo-archive.js";
+import { readObsCoreFile } from "../src/archive/obscore.js";
 import { HttpArchiveSource } from "../src/archive/http-source.js";
 import { startArchiveServer } from "../src/archive/http-server.js";
 import { unpackSafely } from "../src/archive/tar.js";
@@ -57,6 +58,31 @@ test("the archive's request-handler tars unpack to the same tree as the mirror",
   assert.equal(fromTars.size, mirror.size);
   for (const [path, digest] of mirror) assert.equal(fromTars.get(path), digest, path);
   assert.ok([...mirror.keys()].some((p) => p.endsWith(".asdm.sdm/ASDM.xml")), "raw/ holds real ASDMs");
+});
+
+test("the archive's ObsCore holdings describe each MOUS as the simulation made it", async () => {
+  const holdings = await readObsCoreFile(archive.holdings);
+  assert.equal(holdings.length, archive.mouses.length);
+  for (const m of archive.mouses) {
+    const truth = JSON.parse(readFileSync(join(archive.dir, m.truthFile), "utf8")) as Truth & {
+      pointings: unknown[];
+      spws: { centre_ghz: number; nchan: number; width_mhz: number }[];
+    };
+    const h = holdings.find((x) => x.mous === m.mousUid);
+    assert.ok(h, `${m.mousUid} is listed`);
+    assert.equal(h.isMosaic, truth.pointings.length > 1);
+    assert.deepEqual(h.bands, [3]);
+    assert.equal(h.antennaCount, truth.gains.antennas.length);
+    assert.equal(h.exposureS, truth.observed ? 720 : 0);
+    const windows = [...h.spectralWindows].sort((a, b) => a.loGHz - b.loGHz);
+    const simulated = [...truth.spws].sort((a, b) => a.centre_ghz - b.centre_ghz);
+    windows.forEach((w, i) => {
+      const s = simulated[i]!;
+      assert.ok(Math.abs(w.loGHz - (s.centre_ghz - (s.nchan * s.width_mhz) / 2000)) < 1e-4);
+      assert.ok(Math.abs(w.hiGHz - (s.centre_ghz + (s.nchan * s.width_mhz) / 2000)) < 1e-4);
+      assert.ok(Math.abs(w.resolutionKHz - s.width_mhz * 1000) < 0.01);
+    });
+  }
 });
 
 interface Measured {

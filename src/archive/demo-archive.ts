@@ -42,6 +42,8 @@ export interface DemoArchive {
   readonly mouses: readonly DemoMous[];
   readonly sizeBytes: number;
   readonly buildSeconds: number;
+  /** The archive's holdings as its ObsCore service would list them (CSV). */
+  readonly holdings: string;
 }
 
 interface Truth {
@@ -93,7 +95,7 @@ export async function ensureDemoArchive(
 
   const started = Date.now();
   await mkdir(dir, { recursive: true });
-  for (const part of ["mirror", "request-handler", "truth", "build", "archive.json"]) {
+  for (const part of ["mirror", "request-handler", "truth", "build", "obscore.csv", "archive.json"]) {
     await rm(join(dir, part), { recursive: true, force: true });
   }
   onProgress(`demo archive: simulating three MOUSs with CASA into ${dir}`);
@@ -131,6 +133,7 @@ export async function ensureDemoArchive(
     casaVersion,
     mouses,
     sizeBytes: await treeSize(join(dir, "request-handler")),
+    holdings: join(dir, "obscore.csv"),
     buildSeconds: Math.round((Date.now() - started) / 100) / 10,
   };
   await writeFile(join(dir, "archive.json"), JSON.stringify(archive, null, 2) + "\n");

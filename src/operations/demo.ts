@@ -5,6 +5,8 @@
  */
 import { join } from "node:path";
 import { ensureDemoArchive } from "../archive/demo-archive.js";
+import { readObsCoreFile } from "../archive/obscore.js";
+import { categorize } from "../campaign/categories.js";
 import { ensureModularCasa } from "../casa/modular-env.js";
 import type { Config } from "../config.js";
 import { STEP_ORDER } from "../domain/campaign.js";
@@ -17,6 +19,8 @@ export async function prepareDemoCampaign(config: Config, store: CampaignStore, 
   const ws = workspace(config);
   await ensureModularCasa({ python: config.casa.python, envDir: config.casa.modularEnvDir, onProgress: log });
   const archive = await ensureDemoArchive(ws.archiveDir, config.casa.modularEnvDir, log);
+  // Categories as a campaign over the real archive gets them: from its ObsCore holdings.
+  const categories = new Map((await readObsCoreFile(archive.holdings)).map((h) => [h.mous as string, categorize(h).category.key]));
   const { created } = await store.createCampaign(
     {
       id: DEMO_CAMPAIGN_ID,
@@ -25,7 +29,7 @@ export async function prepareDemoCampaign(config: Config, store: CampaignStore, 
       archive: join(ws.archiveDir, "request-handler"),
       options: { ...defaultCampaignOptions() },
     },
-    archive.mouses.map((m) => ({ mousUid: m.mousUid, projectCode: m.projectCode, sourceName: m.source, category: m.name })),
+    archive.mouses.map((m) => ({ mousUid: m.mousUid, projectCode: m.projectCode, sourceName: m.source, category: categories.get(m.mousUid) ?? m.name })),
     STEP_ORDER,
   );
   log(created ? `campaign "${DEMO_CAMPAIGN_ID}" created with ${archive.mouses.length} MOUSs` : `campaign "${DEMO_CAMPAIGN_ID}" found: resuming`);
