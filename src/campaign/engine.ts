@@ -6,12 +6,19 @@
  * calling `runCampaign` again. Finished steps are never run again; a step that was running
  * when its process died is marked interrupted and run again as a new attempt, in a fresh
  * attempt folder, so that no log is overwritten.
+ *
+ * Several workers (runs), on one machine or many, may share a campaign: the store gives
+ * each step to exactly one of them. Each heartbeats; a run whose heartbeat is older than
+ * `staleAfterMs` (or, on this machine, whose process is gone) is taken for dead by the
+ * others, its steps handed on as new attempts. A run that learns from its heartbeat that
+ * it was taken for dead stops its steps and claims nothing more. A worker with nothing to
+ * run waits while other runs still hold steps, since those may die or unblock later steps.
  */
 import { hostname } from "node:os";
 import { lstat, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AttemptState, ErrorClass, type StepFailure, type StepName } from "../domain/campaign.js";
-import { coerceError, ReimageError } from "../domain/errors.js";
+import { coerceError, ErrorCode, ReimageError } from "../domain/errors.js";
 import { parseUid } from "../domain/glossary.js";
 import type { AttemptResult, CampaignRow, CampaignStore, ClaimedStep, RunRow } from "../store/store.js";
 import { decideRetry, type RetryLimits } from "./retry.js";
@@ -85,6 +92,8 @@ export interface EngineOptions {
   readonly reapOrphan?: (processGroup: number, attemptId: string) => Promise<void>;
   /** A run whose heartbeat is older than this is taken for dead, even if its pid exists. */
   readonly staleAfterMs?: number;
+  /** The machine this worker records for its run; the machine's hostname unless given. */
+  readonly host?: string;
 }
 
 export interface RunSummary {
@@ -108,34 +117,55 @@ export async function runCampaign(options: EngineOptions): Promise<RunSummary> {
   const emit = options.onEvent ?? (() => {});
   const campaign = await store.getCampaign(campaignId);
   if (!campaign) throw new ReimageError("bad-input", `no campaign "${campaignId}" in the store`);
-  const host = hostname();
+  const host = options.host ?? hostname();
   const staleAfterMs = options.staleAfterMs ?? 5 * 60_000;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  // This run, once started: never taken for dead by itself, whatever its pid says.
+  const self: { runId?: string } = {};
   const isAlive = (run: RunRow) =>
-    run.host === host ? pidAlive(run.pid) && run.pid !== process.pid : Date.now() - Date.parse(run.heartbeatAt) < staleAfterMs;
-  const recovered = await store.recoverInterrupted(campaignId, isAlive);
-  const recoveredSteps = recovered.steps;
-  // CASA processes of a run that was killed may still be running, writing where the step
-  // is about to run again: stop them first.
-  for (const orphan of recovered.orphans) {
-    if (orphan.host === host) await options.reapOrphan?.(orphan.processGroup, orphan.attemptId);
-  }
+    run.id === self.runId ||
+    (Date.now() - Date.parse(run.heartbeatAt) < staleAfterMs && (run.host !== host || (pidAlive(run.pid) && run.pid !== process.pid)));
+  /** Frees the steps of dead runs; CASA processes they left on this machine are stopped first. */
+  const recover = async () => {
+    const recovered = await store.recoverInterrupted(campaignId, isAlive);
+    for (const orphan of recovered.orphans) {
+      if (orphan.host === host) await options.reapOrphan?.(orphan.processGroup, orphan.attemptId);
+    }
+    return recovered.steps;
+  };
+  const recoveredSteps = await recover();
   const runId = await store.startRun(campaignId, host, process.pid);
+  self.runId = runId;
   const counts = await store.stepCounts(campaignId);
   emit({ type: "run-started", runId, recoveredSteps, totalSteps: counts.total, doneSteps: counts.done });
 
+  // Set when another worker took this run for dead: its steps are no longer ours to finish.
+  const lost = new AbortController();
+  const stepSignal = signal ? AbortSignal.any([signal, lost.signal]) : lost.signal;
+  const note = (line: string) => emit({ type: "step-output", mousUid: "-", step: "fetch", line });
   const heartbeat = setInterval(() => {
-    store.heartbeatRun(runId).catch((caught: unknown) => {
-      // A missed heartbeat is not fatal to this run; the next one may succeed.
-      emit({ type: "step-output", mousUid: "-", step: "fetch", line: `heartbeat failed: ${coerceError(caught).message}` });
-    });
-  }, options.heartbeatMs ?? 15_000);
+    store
+      .heartbeatRun(runId)
+      .then(async (alive) => {
+        if (!alive) {
+          note(`run ${runId} was taken for dead by another worker: stopping its steps`);
+          lost.abort(new ReimageError(ErrorCode.LeaseLost, `run ${runId} was taken for dead by another worker`));
+          return;
+        }
+        await recover();
+      })
+      .catch((caught: unknown) => {
+        // A missed heartbeat is not fatal to this run; the next one may succeed.
+        note(`heartbeat failed: ${coerceError(caught).message}`);
+      });
+  }, heartbeatMs);
   heartbeat.unref();
 
   const running = new Map<string, { mousId: string; memory: number; done: Promise<void> }>();
   let attempts = 0;
   try {
     for (;;) {
-      if (signal?.aborted) break;
+      if (stepSignal.aborted) break;
       const memoryInUse = [...running.values()].reduce((sum, r) => sum + r.memory, 0);
       const busyMous = new Set([...running.values()].map((r) => r.mousId));
       const candidates =
@@ -150,17 +180,35 @@ export async function runCampaign(options: EngineOptions): Promise<RunSummary> {
         const memory = Math.max(options.predictMemoryBytes(candidate), limit);
         // Always let one step run, even one predicted over budget: otherwise it never would.
         if (running.size > 0 && used + memory > options.memoryBudgetBytes) continue;
-        const claimed = await store.claimStep(candidate.id, runId);
+        let claimed: ClaimedStep | undefined;
+        try {
+          claimed = await store.claimStep(candidate.id, runId);
+        } catch (caught) {
+          if (!(caught instanceof ReimageError && caught.code === ErrorCode.LeaseLost)) throw caught;
+          lost.abort(caught);
+          break;
+        }
         if (!claimed) continue;
         attempts += 1;
         started += 1;
         used += memory;
         busyMous.add(claimed.mousId);
-        const done = executeStep(options, campaign, claimed, emit).finally(() => running.delete(claimed.id));
+        const done = executeStep({ ...options, signal: stepSignal }, campaign, claimed, emit, (err) => lost.abort(err)).finally(() =>
+          running.delete(claimed.id),
+        );
         running.set(claimed.id, { mousId: claimed.mousId, memory, done });
       }
       if (running.size === 0) {
-        if (started === 0) break; // nothing running, nothing runnable: the campaign is done
+        if (started > 0) continue;
+        // Nothing runnable here: done, unless other runs hold steps. Those may finish and
+        // unblock their MOUSs' next steps, or die and leave their steps to us. Claims are
+        // counted before runnable steps are looked for: a step freed or unblocked meanwhile
+        // (here or by the heartbeat's recovery) is then seen by one or the other.
+        await recover();
+        const claims = await store.activeClaims(campaignId);
+        if ((await store.runnableSteps(campaignId, 1)).length > 0) continue;
+        if (claims === 0) break;
+        await pause(heartbeatMs, stepSignal);
         continue;
       }
       await Promise.race([...running.values()].map((r) => r.done));
@@ -170,7 +218,7 @@ export async function runCampaign(options: EngineOptions): Promise<RunSummary> {
   } finally {
     clearInterval(heartbeat);
   }
-  const state = signal?.aborted ? "interrupted" : "finished";
+  const state = stepSignal.aborted ? "interrupted" : "finished";
   await store.finishRun(runId, state);
   emit({ type: "run-finished", runId, state });
   return { runId, state, attempts };
@@ -181,6 +229,7 @@ async function executeStep(
   campaign: CampaignRow,
   step: ClaimedStep,
   emit: (event: CampaignEvent) => void,
+  onLeaseLost: (err: ReimageError) => void,
 ): Promise<void> {
   const started = Date.now();
   const fileId = parseUid(step.mousUid)?.fileId ?? step.mousUid.replace(/[^A-Za-z0-9_.-]/g, "_");
@@ -225,7 +274,14 @@ async function executeStep(
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
-  await options.store.finishAttempt(step.attemptId, result);
+  try {
+    await options.store.finishAttempt(step.attemptId, result);
+  } catch (caught) {
+    // Another worker took this run for dead and ran the step again: that attempt counts.
+    if (!(caught instanceof ReimageError && caught.code === ErrorCode.LeaseLost)) throw caught;
+    result = { state: AttemptState.Interrupted };
+    onLeaseLost(caught);
+  }
   emit({
     type: "step-finished",
     mousUid: step.mousUid,
@@ -235,6 +291,20 @@ async function executeStep(
     seconds: (Date.now() - started) / 1000,
     failure: result.failure,
     outputs: result.outputs,
+  });
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }
 

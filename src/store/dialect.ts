@@ -11,9 +11,10 @@ export type StoreDialect = (typeof StoreDialect)[keyof typeof StoreDialect];
 
 export interface DialectTraits {
   /**
-   * Claims take the step's row with `FOR UPDATE SKIP LOCKED`: a worker passes over a step
-   * another worker is claiming instead of queueing behind it. SQLite has no row locks; its
-   * one writer (transactions begin IMMEDIATE) serialises claims instead.
+   * Row locks: claims take the step's row with `FOR UPDATE SKIP LOCKED` (a worker passes
+   * over a step another worker is claiming instead of queueing behind it) and hold their
+   * run's row `FOR SHARE` against a concurrent recovery. SQLite has no row locks; its one
+   * writer (transactions begin IMMEDIATE) serialises claims and recoveries instead.
    */
   readonly skipLockedClaims: boolean;
   /** Case-insensitive LIKE: SQLite's LIKE already is for ASCII; PostgreSQL needs ILIKE. */

@@ -239,6 +239,18 @@ export class KyselyCampaignStore implements CampaignStore {
   async claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const t = now();
+      // Only a live run claims. On PostgreSQL the run's row is held (shared) until the claim
+      // commits, so a recovery of this run either comes before (and we learn it here) or
+      // waits for the claim and then frees this step too.
+      const run = await trx
+        .selectFrom("run")
+        .select("state")
+        .where("id", "=", runId)
+        .$if(this.traits.skipLockedClaims, (q) => q.forShare())
+        .executeTakeFirst();
+      if (run?.state !== "running") {
+        throw new ReimageError(ErrorCode.LeaseLost, `run ${runId} is ${run?.state ?? "unknown to the store"}: it may claim no step`);
+      }
       if (this.traits.skipLockedClaims) {
         // Another worker claiming this step right now holds its row: pass, do not queue.
         const free = await trx

@@ -227,7 +227,8 @@ export interface CampaignStore {
   runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]>;
   /**
    * Atomically takes a pending step for this run and opens its next attempt; undefined if
-   * another worker has it (exactly one claimer wins, on either database).
+   * another worker has it (exactly one claimer wins, on either database). Throws a
+   * LeaseLost error when the run is no longer running (another worker took it for dead).
    */
   claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined>;
   /** Records the attempt's logs as soon as they are known, so a kill -9 keeps them. */
