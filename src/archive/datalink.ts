@@ -3,8 +3,8 @@
  * what each is for, so a restore downloads the auxiliary and raw tars and skips the
  * (often much larger) product tars.
  */
-import { XMLParser } from "fast-xml-parser";
-import { ErrorCode, ReimageError, coerceError } from "../domain/index.js";
+import { readVOTableRows } from "./votable.js";
+import { ErrorCode, ReimageError } from "../domain/index.js";
 
 /** What a DataLink row is for reimage. */
 export const DataLinkRole = {
@@ -32,30 +32,6 @@ export interface DataLinkRow {
   /** The last path segment of `accessUrl`. */
   readonly fileName?: string;
   readonly role: DataLinkRole;
-}
-
-const ARRAYS: ReadonlySet<string> = new Set(["RESOURCE", "TABLE", "FIELD", "TR", "TD"]);
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  removeNSPrefix: true,
-  // Cell text stays text: sizes are converted below, where a bad one can be reported.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => ARRAYS.has(name),
-});
-
-type Node = Record<string, unknown>;
-const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
-const nodes = (v: unknown): Node[] => (Array.isArray(v) ? v.filter(isNode) : isNode(v) ? [v] : []);
-
-function text(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  // A cell with attributes comes back as an object holding its text.
-  if (isNode(v) && typeof v["#text"] === "string") return v["#text"];
-  return "";
 }
 
 function fileNameOf(url: string): string | undefined {
@@ -94,30 +70,16 @@ export function roleOf(semantics: string, fileName: string | undefined): DataLin
 
 /** Rows of a DataLink VOTable answer; `source` names it in errors (a URL or a file). */
 export function parseDataLink(xml: string, source: string): DataLinkRow[] {
-  let doc: unknown;
-  try {
-    doc = parser.parse(xml, true);
-  } catch (caught) {
-    throw new ReimageError(ErrorCode.Archive, `the DataLink answer ${source} is not well-formed XML`, { cause: coerceError(caught) });
-  }
-  const votable = isNode(doc) ? doc["VOTABLE"] : undefined;
-  if (!isNode(votable)) throw new ReimageError(ErrorCode.Archive, `the DataLink answer ${source} is not a VOTable`);
-  const results = nodes(votable["RESOURCE"]).find((r) => r["type"] === "results");
-  const table = nodes(results?.["TABLE"])[0];
-  if (table === undefined) throw new ReimageError(ErrorCode.Archive, `the DataLink answer ${source} has no results table`);
-
-  const columns = nodes(table["FIELD"]).map((f) => text(f["name"]));
+  const table = readVOTableRows(xml, `the DataLink answer ${source}`, ErrorCode.Archive);
+  const columns = table.columns;
   const col = (name: string): number => columns.indexOf(name);
   const need = ["ID", "access_url", "semantics"];
   const missing = need.filter((n) => col(n) < 0);
   if (missing.length > 0) {
     throw new ReimageError(ErrorCode.Archive, `the DataLink answer ${source} lacks the column(s) ${missing.join(", ")}`);
   }
-  const data = isNode(table["DATA"]) ? table["DATA"] : {};
-  const tableData = isNode(data["TABLEDATA"]) ? data["TABLEDATA"] : {};
 
-  return nodes(tableData["TR"]).map((tr, i) => {
-    const cells = Array.isArray(tr["TD"]) ? tr["TD"].map(text) : [];
+  return table.rows.map(({ cells }, i) => {
     const cell = (name: string): string | undefined => {
       const at = col(name);
       const v = at < 0 ? undefined : cells[at];

@@ -15,7 +15,7 @@
  * Parsing is pure; {@link readObsCoreFile} is the one function that reads a file.
  */
 import { readFile } from "node:fs/promises";
-import { XMLParser } from "fast-xml-parser";
+import { readVOTableRows } from "./votable.js";
 import { ErrorCode, ReimageError, coerceError } from "../domain/errors.js";
 import { type MousUid, cycleOfProject, parseUid } from "../domain/glossary.js";
 
@@ -249,89 +249,9 @@ function parseAscii(text: string, source: string): ObsCoreTableRow[] {
   return records;
 }
 
-const VOTABLE_ARRAYS: ReadonlySet<string> = new Set(["RESOURCE", "TABLE", "FIELD", "TR", "TD", "INFO"]);
-const xmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  removeNSPrefix: true,
-  // Cells stay text: each column's conversion reports its own bad values.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => VOTABLE_ARRAYS.has(name),
-});
-
-type Node = Record<string, unknown>;
-const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null && !Array.isArray(v);
-const nodes = (v: unknown): Node[] => (Array.isArray(v) ? v.filter(isNode) : isNode(v) ? [v] : []);
-function xmlText(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (isNode(v) && typeof v["#text"] === "string") return v["#text"];
-  return "";
-}
-
-/** Counts lines forward from the last position asked for: one pass over a large answer, not one per row. */
-function lineCounter(text: string): (offset: number) => number {
-  let at = 0;
-  let line = 1;
-  return (offset) => {
-    for (let i = text.indexOf("\n", at); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
-      line += 1;
-      at = i + 1;
-    }
-    return line;
-  };
-}
-
 function parseVOTable(xml: string, source: string): ObsCoreTable {
-  let doc: unknown;
-  try {
-    doc = xmlParser.parse(xml, true);
-  } catch (caught) {
-    throw bad(`${source}: not well-formed XML`, coerceError(caught));
-  }
-  const votable = isNode(doc) ? doc["VOTABLE"] : undefined;
-  if (!isNode(votable)) throw bad(`${source}: XML, but not a VOTable (no VOTABLE element)`);
-  const resources = nodes(votable["RESOURCE"]);
-  const results = resources.find((r) => r["type"] === "results") ?? resources[0];
-  // A TAP service reports a failed query in an INFO element of the results resource.
-  const status = nodes(results?.["INFO"]).find((i) => i["name"] === "QUERY_STATUS");
-  if (status !== undefined && xmlText(status["value"]) === "ERROR") {
-    throw new ReimageError(ErrorCode.Archive, `${source}: the archive reports an error: ${xmlText(status["#text"]) || "(no message)"}`);
-  }
-  const table = nodes(results?.["TABLE"])[0];
-  if (table === undefined) throw bad(`${source}: the VOTable has no results TABLE`);
-  const columns = nodes(table["FIELD"]).map((f) => xmlText(f["name"]));
-  const data = isNode(table["DATA"]) ? table["DATA"] : undefined;
-  if (data === undefined) return { format: ObsCoreFormat.VOTable, columns, rows: [] };
-  for (const serialisation of ["BINARY", "BINARY2", "FITS"]) {
-    if (serialisation in data) {
-      throw bad(`${source}: VOTable ${serialisation} serialisation is not supported yet; ask the service for TABLEDATA (or CSV)`);
-    }
-  }
-  const tableData = isNode(data["TABLEDATA"]) ? data["TABLEDATA"] : {};
-  const trs = nodes(tableData["TR"]);
-  // The parser keeps no positions: find each <TR> in the text, in document order, so
-  // errors can name a line. If the counts disagree (CDATA, odd markup) lines are row numbers.
-  const start = xml.search(/<(?:[\w.-]+:)?TABLEDATA[\s>]/);
-  const trLines: number[] = [];
-  if (start >= 0) {
-    const re = /<(?:[\w.-]+:)?TR[\s>/]/g;
-    re.lastIndex = start;
-    const lineAt = lineCounter(xml);
-    for (let m = re.exec(xml); m !== null; m = re.exec(xml)) trLines.push(lineAt(m.index));
-  }
-  const useLines = trLines.length === trs.length;
-  const rows = trs.map((tr, i) => {
-    const line = useLines ? trLines[i]! : i + 1;
-    const cells = (Array.isArray(tr["TD"]) ? tr["TD"] : []).map((td) => stripBytesRepr(xmlText(td)));
-    if (cells.length !== columns.length) {
-      throw bad(`${source}:${line}: ${cells.length} TD cells, but the table declares ${columns.length} FIELDs`);
-    }
-    return { line, cells };
-  });
-  return { format: ObsCoreFormat.VOTable, columns, rows };
+  const { columns, rows } = readVOTableRows(xml, source);
+  return { format: ObsCoreFormat.VOTable, columns, rows: rows.map((r) => ({ line: r.line, cells: r.cells.map(stripBytesRepr) })) };
 }
 
 // ---------------------------------------------------------------------------------------
