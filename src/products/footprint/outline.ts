@@ -15,7 +15,7 @@
  */
 import { ErrorCode, ReimageError } from "../../domain/index.js";
 
-/** Which pixels hold data: `valid[y * width + x]` is 1 for a valid pixel. */
+/** Which pixels hold data: `valid[y * width + x]` is 1 for a valid pixel, 0 otherwise. */
 export interface ValidMask {
   readonly width: number;
   readonly height: number;
@@ -75,24 +75,42 @@ export function traceContours(mask: ValidMask): Ring[] {
   if (valid.length !== width * height) {
     throw new ReimageError(ErrorCode.BadInput, `mask of ${valid.length} pixels for a ${width} x ${height} image`);
   }
-  const at = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < width && y < height && valid[y * width + x] === 1;
   // Doubled coordinates run from -2 to 2 * width; shift by 2 to key them.
   const span = 2 * height + 5;
   const key = (x2: number, y2: number): number => (x2 + 2) * span + (y2 + 2);
   const next = new Map<number, number>();
-  // Crossings on the cell's sides, walked counter-clockwise from the bottom-left corner:
-  // bottom (a-b), right (b-c), top (c-d), left (d-a), as doubled coordinates.
+  const corners = [false, false, false, false];
+  const sides = [0, 0, 0, 0];
+  const crossings: { side: number; exit: boolean }[] = [];
+  // Grid cells between pixel centres (i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1): corners
+  // a, b, c, d counter-clockwise from the bottom left; b and c of one cell are a and d of the next.
   for (let j = -1; j < height; j += 1) {
+    const low = j >= 0 ? j * width : -1;
+    const high = j + 1 < height ? (j + 1) * width : -1;
+    let a = 0;
+    let d = 0;
     for (let i = -1; i < width; i += 1) {
-      const a = at(i, j);
-      const b = at(i + 1, j);
-      const c = at(i + 1, j + 1);
-      const d = at(i, j + 1);
-      if (a === b && b === c && c === d) continue;
-      const corners = [a, b, c, d];
-      const sides = [key(2 * i + 1, 2 * j), key(2 * i + 2, 2 * j + 1), key(2 * i + 1, 2 * j + 2), key(2 * i, 2 * j + 1)];
+      const inside = i + 1 < width;
+      const b = low >= 0 && inside ? (valid[low + i + 1] ?? 0) & 1 : 0;
+      const c = high >= 0 && inside ? (valid[high + i + 1] ?? 0) & 1 : 0;
+      const code = a | (b << 1) | (c << 2) | (d << 3);
+      const ca = a;
+      const cd = d;
+      a = b;
+      d = c;
+      if (code === 0 || code === 15) continue;
+      corners[0] = ca === 1;
+      corners[1] = b === 1;
+      corners[2] = c === 1;
+      corners[3] = cd === 1;
+      // Crossings on the cell's sides, walked counter-clockwise from the bottom-left corner:
+      // bottom (a-b), right (b-c), top (c-d), left (d-a), as doubled coordinates.
+      sides[0] = key(2 * i + 1, 2 * j);
+      sides[1] = key(2 * i + 2, 2 * j + 1);
+      sides[2] = key(2 * i + 1, 2 * j + 2);
+      sides[3] = key(2 * i, 2 * j + 1);
       // A side is an exit when the walk leaves a valid corner there, an entry when it reaches one.
-      const crossings: { side: number; exit: boolean }[] = [];
+      crossings.length = 0;
       for (let s = 0; s < 4; s += 1) {
         const from = corners[s] ?? false;
         const to = corners[(s + 1) % 4] ?? false;

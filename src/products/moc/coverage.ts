@@ -85,7 +85,10 @@ function project(plane: Plane, p: Vec): [number, number] {
   return [dot(p, plane.east) / d, dot(p, plane.north) / d];
 }
 
-function insidePlanar(rings: readonly (readonly (readonly [number, number])[])[], x: number, y: number): boolean {
+type Point = readonly [number, number];
+
+/** Even-odd rule over several rings. */
+function insidePlanar(rings: readonly (readonly Point[])[], x: number, y: number): boolean {
   let inside = false;
   for (const ring of rings) {
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
@@ -96,6 +99,40 @@ function insidePlanar(rings: readonly (readonly (readonly [number, number])[])[]
     }
   }
   return inside;
+}
+
+/**
+ * Point in region by the even-odd rule, with the edges sorted into horizontal strips so a
+ * test looks only at the edges whose latitude range spans the point (outlines of large
+ * images have thousands of edges, and every border cell asks several times).
+ */
+function stripIndex(rings: readonly (readonly Point[])[]): (x: number, y: number) => boolean {
+  const segments: [Point, Point][] = [];
+  for (const ring of rings) {
+    ring.forEach((a, i) => {
+      const b = ring[(i + 1) % ring.length];
+      if (b !== undefined && a[1] !== b[1]) segments.push([a, b]);
+    });
+  }
+  const ys = segments.flatMap(([a, b]) => [a[1], b[1]]);
+  const low = Math.min(...ys);
+  const high = Math.max(...ys);
+  const count = Math.max(1, Math.min(4096, Math.floor(segments.length / 2)));
+  const height = (high - low) / count || 1;
+  const strips: [Point, Point][][] = Array.from({ length: count }, () => []);
+  const stripOf = (y: number): number => Math.max(0, Math.min(count - 1, Math.floor((y - low) / height)));
+  for (const segment of segments) {
+    const [a, b] = segment;
+    for (let s = stripOf(Math.min(a[1], b[1])); s <= stripOf(Math.max(a[1], b[1])); s += 1) strips[s]?.push(segment);
+  }
+  return (x, y) => {
+    if (!(y >= low && y <= high)) return false;
+    let inside = false;
+    for (const [a, b] of strips[stripOf(y)] ?? []) {
+      if (a[1] > y !== b[1] > y && x < ((b[0] - a[0]) * (y - a[1])) / (b[1] - a[1]) + a[0]) inside = !inside;
+    }
+    return inside;
+  };
 }
 
 function orient(p: readonly [number, number], q: readonly [number, number], r: readonly [number, number]): number {
@@ -151,10 +188,11 @@ export function mocOfSkyRegion(rings: readonly SkyRing[], order: number): Moc {
       edges.push({ a, b, n: normalize(n), pa, pb });
     });
   });
+  const insidePlane = stripIndex(planar);
   const insideRegion = (p: Vec): boolean => {
     if (angle(p, centre) > radius) return false;
     const [x, y] = project(plane, p);
-    return insidePlanar(planar, x, y);
+    return insidePlane(x, y);
   };
 
   const cells: MocCell[] = [];
