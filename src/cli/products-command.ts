@@ -23,6 +23,9 @@ function printable(a: ProductAnalysis, planes: number): string {
     `${a.file}`,
     `  HDU ${a.hdu}, BITPIX ${a.bitpix}, ${a.shape.join(" x ")}${a.compressed ? ", gzip" : ""}; ${s.role}; ${a.passes} passes, ${a.seconds.toFixed(2)} s`,
     ...(a.wcsProblem !== null ? [`  WCS not used: ${a.wcsProblem}`] : []),
+    "problem" in a.footprint
+      ? `  footprint: none (${a.footprint.problem})`
+      : `  footprint: ${a.footprint.polygons.length} polygon(s), ${a.footprint.polygons.reduce((n, p) => n + p.outer.length, 0)} vertices; MOC order ${a.footprint.moc.order}, ${a.footprint.moc.cells} cells${a.footprint.mocFitsPath === undefined ? "" : ` in ${a.footprint.mocFitsPath}`}`,
     "",
     table(
       ["statistic", "value", "unit"],

@@ -1,8 +1,8 @@
 /**
  * Every product of one FITS file from one read: the image HDU found, its WCS and beams read,
- * and the planes streamed once per pass through the consumers of every part (statistics
- * and previews now; footprints join as a part of their own). The result is one JSON-able
- * value, which `reimage products --json` prints and the campaign stores with the product.
+ * and the planes streamed once per pass through the consumers of every part (statistics,
+ * previews, footprint). The result is one JSON-able value, which `reimage products --json`
+ * prints and the campaign stores with the product.
  *
  * To add a part: build its consumers from `PartInput` in `analyzeProduct`, list them in
  * `parts`, and put what its `finish` returns under its own key of `ProductAnalysis`.
@@ -12,6 +12,8 @@ import { stat } from "node:fs/promises";
 import { ErrorCode, ReimageError, coerceError } from "../domain/index.js";
 import { imageLayout, readBeamTable, readFitsInfo, readPlanes, type BeamTable, type FitsHduInfo, type ImageLayout } from "../fits/reader.js";
 import type { Wcs } from "../fits/wcs/wcs.js";
+import { footprintPart, type NoFootprint } from "./footprint/footprint-part.js";
+import type { Footprint } from "./footprint/footprint.js";
 import { runPlanePasses, type PlaneConsumer } from "./plane-pass.js";
 import { previewConsumers, previewPaths, summarizePreviews, type PreviewSummary } from "./preview/preview.js";
 import { imageHdu, wcsOrReason } from "./preview/previews-of-file.js";
@@ -60,6 +62,8 @@ export interface ProductAnalysis {
   readonly statistics: ImageStatisticsSummary;
   /** The preview figure and thumbnail written to the output folder, and what they show. */
   readonly previews: PreviewSummary;
+  /** Where the image has valid pixels on the sky (s_region, polygons, MOC), or why there is no footprint. */
+  readonly footprint: Footprint | NoFootprint;
 }
 
 const THREADED_FROM_PIXELS = 16 * 1024 * 1024;
@@ -93,7 +97,8 @@ export async function analyzeProduct(path: string, outDir: string, options: Anal
   const input: PartInput = { file: path, hdu, layout, wcs, beams, outDir };
   const statistics = statisticsPart(input, options.threads ?? defaultThreads(layout));
   const previews = previewPart(input);
-  const parts: ProductPart<unknown>[] = [statistics, previews];
+  const footprint = footprintPart(input);
+  const parts: ProductPart<unknown>[] = [statistics, previews, footprint];
   try {
     const report = await runPlanePasses(
       layout,
@@ -113,6 +118,7 @@ export async function analyzeProduct(path: string, outDir: string, options: Anal
       seconds: (performance.now() - started) / 1000,
       statistics: await statistics.finish(),
       previews: await previews.finish(),
+      footprint: await footprint.finish(),
     };
   } catch (caught) {
     if (caught instanceof ReimageError) throw caught;

@@ -4,7 +4,8 @@
  * MOC's order is at most 13 and 64-bit beyond, with the standard's header cards. The cards
  * of MOC 1.x (PIXTYPE, MOCORDER) are written too, so readers of either version accept it.
  */
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { ErrorCode, ReimageError, coerceError } from "../../domain/index.js";
 import { headerNumber, headerString } from "../../fits/header.js";
 import { readBinaryTable, readFitsInfo } from "../../fits/reader.js";
@@ -65,8 +66,9 @@ export function encodeMocFits(moc: Moc, tool = "reimage"): Uint8Array {
   return out;
 }
 
-/** Writes the MOC's FITS file (Node's own error, which names the path, when the disk refuses). */
+/** Writes the MOC's FITS file, its folder made if needed (Node's own error, which names the path, when the disk refuses). */
 export async function writeMocFits(path: string, moc: Moc): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, encodeMocFits(moc));
 }
 
