@@ -29,6 +29,10 @@ export interface PowerLaw {
   readonly coefficient: number;
   readonly exponent: number;
   readonly logSigma: number;
+  /** How uncertain the exponent is (one sigma): the prior's guess, or the fit's standard error. */
+  readonly exponentSigma: number;
+  /** Mean of ln(x / unit) over the points fitted: far from it, the exponent's error dominates. */
+  readonly logXMean: number;
   /** Observations it was fitted to. */
   readonly points: number;
   readonly basis: "prior" | "scaled-prior" | "fit";
@@ -71,8 +75,19 @@ export const MIN_POINTS_FOR_SLOPE = 5;
 const PRIOR_LOG_SIGMA = Math.log(3);
 /** A fit to one or two points says nothing about its own scatter: assume a factor 1.5. */
 const FLOOR_LOG_SIGMA = Math.log(1.5);
+/** Prior exponents are physics-of-thumb: good to about a quarter. */
+const PRIOR_EXPONENT_SIGMA = 0.25;
 
-const prior = (coefficient: number, exponent: number, unit = GB): PowerLaw => ({ unit, coefficient, exponent, logSigma: PRIOR_LOG_SIGMA, points: 0, basis: "prior" });
+const prior = (coefficient: number, exponent: number, unit = GB): PowerLaw => ({
+  unit,
+  coefficient,
+  exponent,
+  logSigma: PRIOR_LOG_SIGMA,
+  exponentSigma: PRIOR_EXPONENT_SIGMA,
+  logXMean: 0,
+  points: 0,
+  basis: "prior",
+});
 
 /**
  * Priors. Memory: a CASA process is ~0.4 GB before it reads any data and tclean's grids
@@ -128,7 +143,8 @@ export function fitPowerLaw(points: readonly { x: number; y: number }[], priorLa
   const residuals = lx.map((x, i) => (ly[i] ?? 0) - (logA + exponent * x));
   const dof = Math.max(1, n - (basis === "fit" ? 2 : 1));
   const logSigma = Math.max(FLOOR_LOG_SIGMA, Math.sqrt(residuals.reduce((s, r) => s + r * r, 0) / dof));
-  return { unit: priorLaw.unit, coefficient: Math.exp(logA), exponent, logSigma, points: n, basis };
+  const exponentSigma = basis === "fit" ? logSigma / Math.sqrt(sxx) : priorLaw.exponentSigma;
+  return { unit: priorLaw.unit, coefficient: Math.exp(logA), exponent, logSigma, exponentSigma, logXMean: mx, points: n, basis };
 }
 
 export function fitResourceModel(observations: readonly StepObservation[], priors: ResourceModel = PRIOR_MODEL): ResourceModel {
@@ -154,7 +170,11 @@ export function fitResourceModel(observations: readonly StepObservation[], prior
 
 export interface Prediction {
   readonly value: number;
-  /** One sigma below and above: value / e^σ and value · e^σ. */
+  /**
+   * One sigma below and above: value / e^σ and value · e^σ, where σ adds to the scatter the
+   * exponent's own error times the distance (in ln x) from the sizes the law was fitted on:
+   * a law fitted on small MOUSs is not trusted as much on large ones.
+   */
   readonly low: number;
   readonly high: number;
 }
@@ -168,8 +188,9 @@ export function lawFor(model: ResourceModel, step: StepName, resource: Resource,
 
 export function predict(model: ResourceModel, step: StepName, resource: Resource, size: MousSize): Prediction {
   const { law, x } = lawFor(model, step, resource, size);
-  const value = law.coefficient * Math.max(x / law.unit, 1e-6) ** law.exponent;
-  const f = Math.exp(law.logSigma);
+  const lx = Math.log(Math.max(x / law.unit, 1e-6));
+  const value = Math.exp(Math.log(law.coefficient) + law.exponent * lx);
+  const f = Math.exp(Math.hypot(law.logSigma, law.exponentSigma * (lx - law.logXMean)));
   return { value, low: value / f, high: value * f };
 }
 
