@@ -29,7 +29,8 @@ function runCasaLocked(args: readonly string[], cwd: string): Promise<string> {
       cwd,
       shell: false,
       env: { ...process.env, ...casaEnvironment(config.casa.modularEnvDir) },
-      signal: AbortSignal.timeout(10 * 60 * 1000),
+      // Mostly waiting for the lock while another CASA job (a demo campaign) holds it; immoments itself takes seconds.
+      signal: AbortSignal.timeout(45 * 60 * 1000),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -104,6 +104,7 @@ tb.close()
         },
         image: notUsed,
         products: notUsed,
+        analyse: notUsed,
       },
     });
     assert.equal(summary.state, "finished");

@@ -133,6 +133,7 @@ test("every MOUS restores through its scriptForPI and the calibrated data match 
         fix: notUsed,
         image: notUsed,
         products: notUsed,
+        analyse: notUsed,
       },
     });
     assert.equal(summary.state, "finished");

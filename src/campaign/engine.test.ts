@@ -29,7 +29,7 @@ function recorder(behaviour: (ctx: StepContext) => Promise<StepOutcome> = () => 
       active -= 1;
     }
   };
-  const steps = { fetch: run, restore: run, fix: run, image: run, products: run };
+  const steps = { fetch: run, restore: run, fix: run, image: run, products: run, analyse: run };
   return { calls, steps, maxActive: () => maxActive };
 }
 

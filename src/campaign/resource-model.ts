@@ -102,6 +102,8 @@ const PRIOR_BY_DELIVERY: StepLaws = {
   [StepName.Fix]: { peakMemoryBytes: prior(0.4 * GB, 0), wallSeconds: prior(15, 0.2), diskBytes: prior(6 * GB, 1) },
   [StepName.Image]: { peakMemoryBytes: prior(2.0 * GB, 0.25), wallSeconds: prior(1800, 1), diskBytes: prior(6.6 * GB, 1) },
   [StepName.Products]: { peakMemoryBytes: prior(0.3 * GB, 0), wallSeconds: prior(30, 0.5), diskBytes: prior(6.6 * GB, 1) },
+  // The analysis streams its cubes: flat memory (measured ~0.2 GB for a 1 GiB cube), a few reads of the images.
+  [StepName.Analyse]: { peakMemoryBytes: prior(0.3 * GB, 0), wallSeconds: prior(60, 1), diskBytes: prior(6.6 * GB, 1) },
 };
 
 /**

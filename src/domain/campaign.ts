@@ -11,9 +11,10 @@ export const StepName = {
   Fix: "fix",
   Image: "image",
   Products: "products",
+  Analyse: "analyse",
 } as const;
 export type StepName = (typeof StepName)[keyof typeof StepName];
-export const STEP_ORDER: readonly StepName[] = [StepName.Fetch, StepName.Restore, StepName.Fix, StepName.Image, StepName.Products];
+export const STEP_ORDER: readonly StepName[] = [StepName.Fetch, StepName.Restore, StepName.Fix, StepName.Image, StepName.Products, StepName.Analyse];
 
 export const StepState = {
   Pending: "pending",
@@ -89,6 +90,12 @@ export const ProductKind = {
   Script: "casa-script",
   Manifest: "manifest",
   MeasurementSet: "measurement-set",
+  /** A cube's analysis (src/analysis): its summary (results in the metadata), page, FITS maps and slices, plots, tables. */
+  AnalysisSummary: "analysis-summary",
+  AnalysisPage: "analysis-page",
+  AnalysisFits: "analysis-fits",
+  AnalysisPlot: "analysis-plot",
+  AnalysisTable: "analysis-table",
   Other: "other",
 } as const;
 export type ProductKind = (typeof ProductKind)[keyof typeof ProductKind];

@@ -15,6 +15,7 @@ import { LocalMirrorSource, type ArchiveSource } from "../archive/sources.js";
 import { runCampaign, type CampaignEvent, type RunSummary } from "../campaign/engine.js";
 import { cubeVoxelsOf, deliveryBytesOf } from "../campaign/observations.js";
 import { schedulingMemory, type MousSize } from "../campaign/resource-model.js";
+import { analyseStep } from "../campaign/steps/analyse.js";
 import { fetchStep } from "../campaign/steps/fetch.js";
 import { fixStep } from "../campaign/steps/fix.js";
 import { imageStep } from "../campaign/steps/image.js";
@@ -27,6 +28,8 @@ import { ErrorCode, ReimageError } from "../domain/errors.js";
 import { parseUid } from "../domain/glossary.js";
 import { LocalExecutor } from "../executors/local.js";
 import { openStore } from "../store/open.js";
+import { openSplatalogue } from "../store/splatalogue.js";
+import { catalogueFile } from "./analyse.js";
 import type { CampaignReport, CampaignStore } from "../store/store.js";
 import { modelFromStore } from "./fitted-model.js";
 
@@ -150,6 +153,7 @@ export async function runWorkspaceCampaign(
         threadsPerJob: Math.max(1, Math.floor(availableParallelism() / maxParallel)),
       }),
       [StepName.Products]: productsStep(),
+      [StepName.Analyse]: analyseStep({ openCatalogue: catalogueOpener(config) }),
     },
     ...(options.signal && { signal: options.signal }),
     onEvent,
@@ -160,6 +164,12 @@ export async function runWorkspaceCampaign(
 export async function workspaceReport(config: Config, store: CampaignStore, campaignId?: string): Promise<CampaignReport> {
   const ws = workspace(config);
   return store.report(await resolveCampaignId(store, ws, campaignId));
+}
+
+/** Lines are identified with casadata's Splatalogue when the CASA environment has it. */
+function catalogueOpener(config: Config): (() => ReturnType<typeof openSplatalogue>) | undefined {
+  const path = catalogueFile(config, undefined);
+  return path === undefined ? undefined : () => openSplatalogue(path);
 }
 
 export { STEP_ORDER };
