@@ -13,7 +13,7 @@ const STEPS = [StepName.Fetch, StepName.Restore, StepName.Image] as const;
 const GiB = 1024 ** 3;
 
 /** Every step runner of a campaign doing the same thing. */
-const everyStep = (run: StepRunner) => ({ fetch: run, restore: run, fix: run, image: run, products: run });
+const everyStep = (run: StepRunner) => ({ fetch: run, restore: run, fix: run, image: run, products: run, analyse: run });
 
 function workerOptions(store: CampaignStore, dir: string, host: string) {
   return { store, campaignId: "c", campaignDir: dir, maxParallel: 3, memoryBudgetBytes: 64 * GiB, predictMemoryBytes: () => GiB, host };
