@@ -20,7 +20,7 @@
  * The accumulator runs where the planes are (a worker thread or the main one) and returns
  * a partial per pass; the planner merges partials in any order and decides the next pass.
  */
-import { EXPONENT_MASK_32, float32AtOrBelow, float32FromKey, float32Key, float32Midpoint, keyOfBits32 } from "./float-keys.js";
+import { EXPONENT_MASK_32, float32AtOrBelow, float32FromKey, float32Key, float32Midpoint } from "./float-keys.js";
 import {
   binOfRank,
   CLIP_MAX_ROUNDS,
@@ -140,7 +140,8 @@ export class StatisticsAccumulator {
 
   private scan(plane: PlaneInput): void {
     const data = plane.data;
-    const r = robustStatistics(data, 0, data.length, 1, this.ws);
+    // The float32 median's own coarse histogram goes into the image-wide one: no extra loop.
+    const r = robustStatistics(data, 0, data.length, 1, this.ws, data instanceof Float32Array ? this.histogram : undefined);
     this.planes.push({
       plane: plane.index,
       count: r.count,
@@ -157,18 +158,7 @@ export class StatisticsAccumulator {
     if (r.count > 0) {
       this.moments = combineMoments(this.moments, { count: r.count, min: r.min, max: r.max, maxIndex: -1, mean: r.mean, m2: r.std * r.std * r.count });
     }
-    if (data instanceof Float32Array) {
-      const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
-      const histogram = this.histogram as Float64Array;
-      for (let i = 0; i < bits.length; i += 1) {
-        const b = bits[i] as number;
-        if ((b & EXPONENT_MASK_32) === EXPONENT_MASK_32) continue;
-        const h = keyOfBits32(b) >>> 16;
-        histogram[h] = (histogram[h] as number) + 1;
-      }
-    } else {
-      this.collect(data);
-    }
+    if (data instanceof Float64Array) this.collect(data);
   }
 
   private collect(data: Float64Array): void {
@@ -189,29 +179,44 @@ export class StatisticsAccumulator {
   }
 
   private refineValues(data: Float32Array): void {
-    const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    this.refineKeys(new Int32Array(data.buffer, data.byteOffset, data.length), data.length);
+  }
+
+  /** Full-resolution counts of the keys of `bits[0..length)` whose coarse bin is being refined (Inf and NaN never are). */
+  private refineKeys(bits: Int32Array, length: number): void {
     const slot = this.slot;
-    for (let i = 0; i < bits.length; i += 1) {
+    for (let i = 0; i < length; i += 1) {
       const b = bits[i] as number;
-      if ((b & EXPONENT_MASK_32) === EXPONENT_MASK_32) continue;
-      const key = keyOfBits32(b);
-      const s = slot[key >>> 16] as number;
-      if (s < 0) continue;
+      const h = b < 0 ? (~b >>> 16) & 0x7fff : (b >>> 16) | 0x8000;
+      const s = slot[h] as number;
+      if (s < 0 || (b & EXPONENT_MASK_32) === EXPONENT_MASK_32) continue;
       const fine = this.fine[s] as Float64Array;
-      const l = key & 0xffff;
+      const l = b < 0 ? ~b & 0xffff : b & 0xffff;
       fine[l] = (fine[l] as number) + 1;
     }
+  }
+
+  /** The plane's finite deviations fround(x - median), packed at the start of a scratch buffer. */
+  private deviationsOf(data: Float32Array, median: number): { values: Float32Array; count: number } {
+    const out = this.ws.scratch32(data.length, "plane-deviations");
+    let n = 0;
+    for (let i = 0; i < data.length; i += 1) {
+      const x = data[i] as number;
+      if (x - x === 0) out[n++] = x - median;
+    }
+    return { values: out, count: n };
   }
 
   private deviations(data: Float32Array, median: number): void {
     const histogram = this.histogram as Float64Array;
     const sums = this.sums as Float64Array;
     const squares = this.squares as Float64Array;
-    for (let i = 0; i < data.length; i += 1) {
-      const x = data[i] as number;
-      if (x - x !== 0) continue;
-      const d = Math.fround(x - median);
-      const h = float32Key(d) >>> 16;
+    const { values, count } = this.deviationsOf(data, median);
+    const bits = new Int32Array(values.buffer, values.byteOffset, count);
+    for (let i = 0; i < count; i += 1) {
+      const b = bits[i] as number;
+      const d = values[i] as number;
+      const h = b < 0 ? (~b >>> 16) & 0x7fff : (b >>> 16) | 0x8000;
       histogram[h] = (histogram[h] as number) + 1;
       sums[h] = (sums[h] as number) + d;
       squares[h] = (squares[h] as number) + d * d;
@@ -219,17 +224,8 @@ export class StatisticsAccumulator {
   }
 
   private refineDeviations(data: Float32Array, median: number): void {
-    const slot = this.slot;
-    for (let i = 0; i < data.length; i += 1) {
-      const x = data[i] as number;
-      if (x - x !== 0) continue;
-      const key = float32Key(Math.fround(x - median));
-      const s = slot[key >>> 16] as number;
-      if (s < 0) continue;
-      const fine = this.fine[s] as Float64Array;
-      const l = key & 0xffff;
-      fine[l] = (fine[l] as number) + 1;
-    }
+    const { values, count } = this.deviationsOf(data, median);
+    this.refineKeys(new Int32Array(values.buffer, values.byteOffset, count), count);
   }
 }
 

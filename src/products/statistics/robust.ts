@@ -145,18 +145,34 @@ export function middleRanks(count: number): [number, number] {
 /**
  * The exact median of the float32 values that pass the filter (finite ones, or every
  * non-NaN one, which lets deviations that overflowed to Inf count as numpy counts them).
+ * With `coarseInto`, the coarse histogram of the keys' high 16 bits is also added there (a
+ * caller streaming an image gets its image-wide histogram without another loop).
+ *
+ * The loops read the bits as int32 (V8 keeps them small integers) and compute the key's
+ * halves inline: negative floats flip every bit, positive ones set the sign bit.
  */
-function median32(values: Float32Array, offset: number, length: number, stride: number, finiteOnly: boolean, ws: RobustWorkspace): { count: number; median: number } {
-  const bits = bitsView(values);
-  const rejects = (b: number): boolean => (finiteOnly ? (b & EXPONENT_MASK_32) === EXPONENT_MASK_32 : (b & 0x7fffffff) > EXPONENT_MASK_32);
+function median32(values: Float32Array, offset: number, length: number, stride: number, finiteOnly: boolean, ws: RobustWorkspace, coarseInto?: Float64Array): { count: number; median: number } {
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+  // Rejected when (b & mask) >= limit: Inf and NaN (exponent all ones) for finite values;
+  // NaN alone (magnitude bits beyond those of Inf) otherwise. Inline, no closure: this is the hot loop.
+  const mask = finiteOnly ? EXPONENT_MASK_32 : 0x7fffffff;
+  const limit = finiteOnly ? EXPONENT_MASK_32 : EXPONENT_MASK_32 + 1;
   if (length < SORT_BELOW) {
     const copy = ws.scratch32(length);
     let n = 0;
     for (let i = 0, at = offset; i < length; i += 1, at += stride) {
-      if (!rejects(bits[at] as number)) copy[n++] = values[at] as number;
+      if (((bits[at] as number) & mask) < limit) copy[n++] = values[at] as number;
     }
     if (n === 0) return { count: 0, median: Number.NaN };
     const sorted = copy.subarray(0, n).sort();
+    if (coarseInto !== undefined) {
+      const sortedBits = new Int32Array(sorted.buffer, sorted.byteOffset, n);
+      for (let i = 0; i < n; i += 1) {
+        const b = sortedBits[i] as number;
+        const h = b < 0 ? (~b >>> 16) & 0x7fff : (b >>> 16) | 0x8000;
+        coarseInto[h] = (coarseInto[h] as number) + 1;
+      }
+    }
     const [k1, k2] = middleRanks(n);
     return { count: n, median: float32Midpoint(sorted[k1] as number, sorted[k2] as number) };
   }
@@ -165,11 +181,12 @@ function median32(values: Float32Array, offset: number, length: number, stride: 
   let n = 0;
   for (let i = 0, at = offset; i < length; i += 1, at += stride) {
     const b = bits[at] as number;
-    if (rejects(b)) continue;
-    const h = keyOfBits32(b) >>> 16;
+    if ((b & mask) >= limit) continue;
+    const h = b < 0 ? (~b >>> 16) & 0x7fff : (b >>> 16) | 0x8000;
     coarse[h] = (coarse[h] as number) + 1;
     n += 1;
   }
+  if (coarseInto !== undefined) for (let h = 0; h < BINS; h += 1) coarseInto[h] = (coarseInto[h] as number) + (coarse[h] as number);
   if (n === 0) return { count: 0, median: Number.NaN };
   const [k1, k2] = middleRanks(n);
   const [h1, below1] = binOfRank(coarse, k1);
@@ -180,12 +197,11 @@ function median32(values: Float32Array, offset: number, length: number, stride: 
   if (h2 !== h1) lowB.fill(0);
   for (let i = 0, at = offset; i < length; i += 1, at += stride) {
     const b = bits[at] as number;
-    if (rejects(b)) continue;
-    const key = keyOfBits32(b);
-    const h = key >>> 16;
-    const l = key & 0xffff;
+    const h = b < 0 ? (~b >>> 16) & 0x7fff : (b >>> 16) | 0x8000;
+    if ((h !== h1 && h !== h2) || (b & mask) >= limit) continue;
+    const l = b < 0 ? ~b & 0xffff : b & 0xffff;
     if (h === h1) lowA[l] = (lowA[l] as number) + 1;
-    else if (h === h2) lowB[l] = (lowB[l] as number) + 1;
+    else lowB[l] = (lowB[l] as number) + 1;
   }
   const v1 = float32FromKey(((h1 << 16) | binOfRank(lowA, k1 - below1)[0]) >>> 0);
   const v2 = float32FromKey(((h2 << 16) | binOfRank(h2 === h1 ? lowA : lowB, k2 - below2)[0]) >>> 0);
@@ -219,9 +235,9 @@ function median64(values: Float64Array, offset: number, length: number, stride: 
 }
 
 /** numpy's median of the finite values, NaN when there are none. */
-export function exactMedian(values: Values, offset = 0, length = values.length, stride = 1, ws = new RobustWorkspace()): number {
+export function exactMedian(values: Values, offset = 0, length = values.length, stride = 1, ws = new RobustWorkspace(), coarseInto?: Float64Array): number {
   checkExtent(values, offset, length, stride);
-  if (values instanceof Float32Array) return median32(values, offset, length, stride, true, ws).median;
+  if (values instanceof Float32Array) return median32(values, offset, length, stride, true, ws, coarseInto).median;
   const finite = ws.scratch64(length, "finite");
   let n = 0;
   for (let i = 0, at = offset; i < length; i += 1, at += stride) {
@@ -251,30 +267,31 @@ export interface RobustStatistics {
 
 /**
  * Every robust statistic of the finite values in one call. Deviations are kept in the
- * workspace, so the clipping rounds loop over them without recomputing.
+ * workspace, so the clipping rounds loop over them without recomputing. `coarseInto`, for
+ * float32 values, receives the histogram of the keys' high 16 bits (see median32).
  */
-export function robustStatistics(values: Values, offset = 0, length = values.length, stride = 1, ws = new RobustWorkspace()): RobustStatistics {
+export function robustStatistics(values: Values, offset = 0, length = values.length, stride = 1, ws = new RobustWorkspace(), coarseInto?: Float64Array): RobustStatistics {
   const m = moments(values, offset, length, stride);
   if (m.count === 0) {
     return { count: 0, min: Number.NaN, max: Number.NaN, maxIndex: -1, mean: Number.NaN, std: Number.NaN, median: Number.NaN, mad: Number.NaN, rmsMad: Number.NaN, rmsClipped: Number.NaN, clipRounds: 0, clippedCount: 0 };
   }
   const single = values instanceof Float32Array;
-  const median = exactMedian(values, offset, length, stride, ws);
+  const median = exactMedian(values, offset, length, stride, ws, coarseInto);
   // Deviations of the finite values, in file order, in the data's dtype.
   const n = m.count;
   const deviations: Values = single ? ws.scratch32(n, "deviations").subarray(0, n) : ws.scratch64(n, "deviations").subarray(0, n);
-  const finite: Values = single ? ws.scratch32(n, "finite").subarray(0, n) : ws.scratch64(n, "finite").subarray(0, n);
+  const signed: Values = single ? ws.scratch32(n, "signed").subarray(0, n) : ws.scratch64(n, "signed").subarray(0, n);
   let j = 0;
   for (let i = 0, at = offset; i < length; i += 1, at += stride) {
     const x = values[at] as number;
     if (x - x !== 0) continue;
     const d = single ? Math.fround(x - median) : x - median;
-    finite[j] = x;
+    signed[j] = d;
     deviations[j] = Math.abs(d);
     j += 1;
   }
   const mad = single ? median32(deviations as Float32Array, 0, n, 1, false, ws).median : median64(deviations as Float64Array, 0, n, 1, ws).median;
-  const clip = sigmaClip(finite, deviations, median, MAD_TO_SIGMA * mad);
+  const clip = sigmaClip(signed, MAD_TO_SIGMA * mad);
   return {
     count: m.count,
     min: m.min,
@@ -292,13 +309,12 @@ export function robustStatistics(values: Values, offset = 0, length = values.len
 }
 
 /**
- * Sigma clipping around a fixed centre, over finite values `x` and their deviations
- * `|x - centre|` (same order, in the data's dtype). The rms is the standard deviation of the
- * signed deviations x - centre of the kept values (the same as theirs, to the rounding of
- * one subtraction), summed in float64.
+ * Sigma clipping around a fixed centre, given the signed deviations d = x - centre of the
+ * finite values (in the data's dtype): each round keeps |d| <= 3 sigma and takes the
+ * standard deviation of the kept d (the same as the kept values', to the rounding of one
+ * subtraction), summed in float64.
  */
-export function sigmaClip(x: Values, deviations: Values, centre: number, startSigma: number): { rms: number; rounds: number; count: number } {
-  const single = x instanceof Float32Array;
+export function sigmaClip(signed: Values, startSigma: number): { rms: number; rounds: number; count: number } {
   let sigma = startSigma;
   let previous = -1;
   let rounds = 0;
@@ -309,9 +325,9 @@ export function sigmaClip(x: Values, deviations: Values, centre: number, startSi
     count = 0;
     let s1 = 0;
     let s2 = 0;
-    for (let i = 0; i < x.length; i += 1) {
-      if ((deviations[i] as number) <= limit) {
-        const d = single ? Math.fround((x[i] as number) - centre) : (x[i] as number) - centre;
+    for (let i = 0; i < signed.length; i += 1) {
+      const d = signed[i] as number;
+      if (Math.abs(d) <= limit) {
         count += 1;
         s1 += d;
         s2 += d * d;

@@ -24,6 +24,8 @@ class WorkerPool {
   private readonly workers: PooledWorker[] = [];
   private failure: Error | undefined;
   private waiting: (() => void)[] = [];
+  /** Plane buffers back from the workers, reused so memory is a few planes whatever the cube. */
+  private spare: ArrayBuffer[] = [];
 
   constructor(count: number) {
     for (let i = 0; i < count; i += 1) {
@@ -40,6 +42,7 @@ class WorkerPool {
   private receive(pooled: PooledWorker, message: FromWorker): void {
     switch (message.kind) {
       case "done":
+        this.spare.push(message.buffer);
         pooled.inFlight -= 1;
         this.wake();
         return;
@@ -86,7 +89,11 @@ class WorkerPool {
       this.check();
       const idle = this.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       if (idle.inFlight < IN_FLIGHT_PER_WORKER) {
-        const copy = data.slice();
+        const bytes = data.byteLength;
+        const at = this.spare.findIndex((b) => b.byteLength === bytes);
+        const buffer = at >= 0 ? (this.spare.splice(at, 1)[0] as ArrayBuffer) : new ArrayBuffer(bytes);
+        const copy = data instanceof Float32Array ? new Float32Array(buffer) : new Float64Array(buffer);
+        copy.set(data);
         idle.inFlight += 1;
         idle.worker.postMessage({ kind: "plane", index, data: copy } satisfies ToWorker, [copy.buffer]);
         return;

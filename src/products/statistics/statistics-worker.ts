@@ -12,7 +12,8 @@ export type ToWorker =
   | { readonly kind: "take" };
 
 export type FromWorker =
-  | { readonly kind: "done" }
+  /** The plane's buffer goes back for the next plane: the pool allocates a few, not one per plane. */
+  | { readonly kind: "done"; readonly buffer: ArrayBuffer }
   | { readonly kind: "partial"; readonly partial: ReturnType<StatisticsAccumulator["take"]> }
   | { readonly kind: "error"; readonly message: string; readonly stack: string | undefined };
 
@@ -27,7 +28,7 @@ if (port !== null) {
           return;
         case "plane":
           accumulator.add(message);
-          port.postMessage({ kind: "done" } satisfies FromWorker);
+          port.postMessage({ kind: "done", buffer: message.data.buffer as ArrayBuffer } satisfies FromWorker, [message.data.buffer as ArrayBuffer]);
           return;
         case "take":
           port.postMessage({ kind: "partial", partial: accumulator.take() } satisfies FromWorker);
