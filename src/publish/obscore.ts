@@ -166,7 +166,9 @@ export function stcsPolygon(points: readonly { readonly ra: number; readonly dec
 export function footprintRegion(meta: Readonly<Record<string, unknown>> | undefined): string | undefined {
   if (meta === undefined) return undefined;
   const candidates: unknown[] = [meta["s_region"], meta["sRegion"], meta["stcs"]];
-  const footprint = meta["footprint"];
+  // The products step keeps analyzeProduct's result whole, footprint inside: { analysis: { footprint: { sRegion } } }.
+  const analysis = meta["analysis"];
+  const footprint = typeof analysis === "object" && analysis !== null && "footprint" in analysis ? (analysis as Record<string, unknown>)["footprint"] : meta["footprint"];
   if (typeof footprint === "string") candidates.push(footprint);
   else if (typeof footprint === "object" && footprint !== null) {
     const f = footprint as Record<string, unknown>;

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createPlaneWriter } from "../../fits/writer.js";
+import { footprintRegion } from "../../publish/obscore.js";
 import { analyzeProduct } from "../analyze.js";
 import { footprintOfFile } from "./footprint-of-file.js";
 import { mocFitsPathFor } from "./footprint-part.js";
@@ -38,6 +39,8 @@ describe("the footprint part of reimage products", () => {
     assert.equal(footprint.mocFitsPath, mocFitsPathFor(out, CUBE));
     assert.equal(footprint.mocFitsPath, join(out, "NGC3256_CO10_ALMA_SV_cube.moc.fits"));
     assert.ok((await stat(footprint.mocFitsPath)).size > 0);
+    // The products step stores the analysis as the product's meta; ObsCore takes s_region from it.
+    assert.equal(footprintRegion({ analysis: JSON.parse(JSON.stringify(analysis)) as unknown }), footprint.sRegion);
   });
 
   test("an image without sky axes has a reason for no footprint, and its statistics", async () => {

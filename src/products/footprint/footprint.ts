@@ -14,7 +14,7 @@ import { mocOfSkyRegion, mocOrderForPixelArea } from "../moc/coverage.js";
 import { writeMocFits } from "../moc/moc-fits.js";
 import { formatMocAscii, normalizeMoc, type Moc } from "../moc/moc.js";
 import type { PlaneConsumer } from "../plane-pass.js";
-import { outlineValidPixels, type OutlineOptions, type PixelPolygon, type Ring, type ValidMask } from "./outline.js";
+import { outlineValidPixels, type OutlineOptions, type Ring, type ValidMask } from "./outline.js";
 import { formatStcsPolygons, type SkyPolygon } from "./stc-s.js";
 
 /** Primary-beam images (`.pb`) are valid where the beam response reaches this (the ALMA pipeline's 0.2). */
@@ -39,8 +39,6 @@ export interface Footprint {
   readonly sRegion: string | null;
   /** Outer rings and holes, [ra, dec] in degrees (ICRS), counter-clockwise on the sky. */
   readonly polygons: readonly SkyPolygon[];
-  /** The same polygons in 0-based pixel coordinates. */
-  readonly pixelPolygons: readonly PixelPolygon[];
   readonly moc: { readonly order: number; readonly ascii: string; readonly cells: number };
   readonly mocFitsPath: string | undefined;
 }
@@ -127,7 +125,6 @@ export function footprintOfMask(mask: ValidMask, wcs: Wcs, options: OutlineOptio
     validPixels,
     sRegion: polygons.length === 0 ? null : formatStcsPolygons(polygons),
     polygons,
-    pixelPolygons,
     moc: { order, ascii: formatMocAscii(moc), cells: moc.cells.length },
     mocCells: moc,
   };
