@@ -16,7 +16,7 @@
  * (values, offset, length, stride) like stdlib-js's ndarray kernels, and a workspace so a
  * caller looping over planes allocates once.
  */
-import { EXPONENT_MASK_32, float32FromKey, float32Midpoint, keyOfBits32 } from "./float-keys.js";
+import { EXPONENT_MASK_32, float32FromKey, float32Midpoint } from "./float-keys.js";
 
 export type Values = Float32Array | Float64Array;
 
@@ -131,10 +131,6 @@ export function checkExtent(values: Values, offset: number, length: number, stri
   if (length < 0 || offset < 0 || (length > 0 && (last < 0 || last >= values.length))) {
     throw new RangeError(`${length} values from ${offset} by ${stride} do not fit an array of ${values.length}`);
   }
-}
-
-function bitsView(values: Float32Array): Uint32Array {
-  return new Uint32Array(values.buffer, values.byteOffset, values.length);
 }
 
 /** Ranks of the middle: equal for an odd count. */
