@@ -35,7 +35,7 @@ export interface AnalysisOptions {
   readonly momentClip: number;
   /** Remove a per-pixel continuum before moments: always, never, or when the brightest pixel has one. */
   readonly continuum: "auto" | "subtract" | "keep";
-  /** Peak-map significance that bounds the source for the integrated spectrum. */
+  /** Signal-to-noise that bounds the source for the integrated spectrum (raised for many channels, see sourceThreshold). */
   readonly sourceSignificance: number;
   readonly catalogue?: LineCatalogue | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -116,7 +116,8 @@ export interface CubeAnalysis {
   readonly spectra: {
     readonly peakPixel: { readonly x: number; readonly y: number };
     readonly sourcePixels: number;
-    readonly sourceThreshold: number;
+    /** Signal-to-noise that bounds the source on the signal-to-noise map. */
+    readonly sourceThresholdSnr: number;
     readonly integratedUnit: string;
     readonly table: string;
     readonly plots: { readonly peakPixel: string; readonly integrated: string };
@@ -247,9 +248,11 @@ export async function analyseCube(path: string, outDir: string, options: Analysi
 
   // Stage 2.
   progress(`${path}: spectra`);
-  const threshold = sourceThreshold(stats.noise, geometry.channels, options.sourceSignificance);
-  const mask = sourceMask(statsConsumer.peakMap, geometry.width, geometry.height, brightest, threshold);
-  const spectraConsumer = new SpectraConsumer(geometry, brightest, mask);
+  // The source is found on the signal-to-noise map, so a noisy channel (a band edge) is not mistaken for it.
+  const seed = stats.mostSignificant ?? brightest;
+  const threshold = sourceThreshold(1, geometry.channels, options.sourceSignificance);
+  const mask = sourceMask(statsConsumer.snrMap, geometry.width, geometry.height, seed, threshold);
+  const spectraConsumer = new SpectraConsumer(geometry, seed, mask);
   await pass([spectraConsumer]);
   const spectra: Spectra = spectraConsumer.result();
 
@@ -292,7 +295,7 @@ export async function analyseCube(path: string, outDir: string, options: Analysi
   }
 
   // Continuum: subtracted per pixel when the brightest pixel's baseline stands above the noise.
-  const baselineAtPeak = Math.abs(peakSearch.baseline[brightest.channel] ?? 0);
+  const baselineAtPeak = Math.abs(peakSearch.baseline[seed.channel] ?? 0);
   let subtract = options.continuum === "subtract";
   let reason = options.continuum === "subtract" ? "asked for" : "asked not to";
   if (options.continuum === "auto") {
@@ -494,7 +497,7 @@ export async function analyseCube(path: string, outDir: string, options: Analysi
   const peakPlot = await save(
     "spectrum-peak.png",
     drawLinePlot({
-      title: `Spectrum at the brightest pixel (${brightest.x}, ${brightest.y})`,
+      title: `Spectrum at the most significant pixel (${seed.x}, ${seed.y})`,
       xLabel,
       yLabel: geometry.bunit || "value",
       series: [
@@ -545,7 +548,7 @@ export async function analyseCube(path: string, outDir: string, options: Analysi
     spectra: {
       peakPixel: spectra.peakPixelAt,
       sourcePixels: spectra.sourcePixels,
-      sourceThreshold: threshold,
+      sourceThresholdSnr: threshold,
       integratedUnit: spectra.integratedUnit,
       table: spectraTable,
       plots: { peakPixel: peakPlot, integrated: integratedPlot },

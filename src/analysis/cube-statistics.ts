@@ -41,19 +41,29 @@ export interface CubeStatistics {
   /** peak / noise. */
   readonly dynamicRange: number;
   readonly brightest: BrightestPixel | undefined;
+  /**
+   * The pixel and channel of the highest signal-to-noise, (value - channel median) / channel
+   * rms: where the spectrum is taken, so that one noisy edge channel cannot pull it away
+   * from the source.
+   */
+  readonly mostSignificant: (BrightestPixel & { readonly snr: number }) | undefined;
 }
 
 export class CubeStatisticsConsumer implements PlaneConsumer {
   /** Per pixel, the largest finite value over the channels; NaN where every channel is blank. */
   readonly peakMap: Float32Array;
+  /** Per pixel, the largest signal-to-noise over the channels (each channel against its own median and rms). */
+  readonly snrMap: Float32Array;
   private readonly geometry: CubeGeometry;
   private readonly workspace = new RobustWorkspace();
   private readonly rows: (ChannelStatistics | undefined)[];
   private brightest: BrightestPixel | undefined;
+  private mostSignificant: (BrightestPixel & { snr: number }) | undefined;
 
   constructor(geometry: CubeGeometry) {
     this.geometry = geometry;
     this.peakMap = new Float32Array(geometry.width * geometry.height).fill(Number.NaN);
+    this.snrMap = new Float32Array(geometry.width * geometry.height).fill(Number.NaN);
     this.rows = new Array<ChannelStatistics | undefined>(geometry.channels).fill(undefined);
   }
 
@@ -81,6 +91,23 @@ export class CubeStatisticsConsumer implements PlaneConsumer {
     if (s.maxIndex >= 0 && (this.brightest === undefined || s.max > this.brightest.value)) {
       this.brightest = { x: s.maxIndex % plane.width, y: Math.floor(s.maxIndex / plane.width), channel, value: s.max };
     }
+    if (s.rmsMad > 0) {
+      let best = -1;
+      let bestSnr = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < data.length; i += 1) {
+        const snr = ((data[i] ?? Number.NaN) - s.median) / s.rmsMad;
+        if (!Number.isFinite(snr)) continue;
+        const m = this.snrMap[i] ?? Number.NaN;
+        if (snr > m || Number.isNaN(m)) this.snrMap[i] = snr;
+        if (snr > bestSnr) {
+          bestSnr = snr;
+          best = i;
+        }
+      }
+      if (best >= 0 && (this.mostSignificant === undefined || bestSnr > this.mostSignificant.snr)) {
+        this.mostSignificant = { x: best % plane.width, y: Math.floor(best / plane.width), channel, value: data[best] ?? Number.NaN, snr: bestSnr };
+      }
+    }
   }
 
   endPass(): boolean {
@@ -99,6 +126,6 @@ export class CubeStatisticsConsumer implements PlaneConsumer {
       if (!(c.peak <= peak)) peak = Number.isFinite(c.peak) ? c.peak : peak;
       if (!(c.min >= min)) min = Number.isFinite(c.min) ? c.min : min;
     }
-    return { channels, noise, peak, min, dynamicRange: peak / noise, brightest: this.brightest };
+    return { channels, noise, peak, min, dynamicRange: peak / noise, brightest: this.brightest, mostSignificant: this.mostSignificant };
   }
 }

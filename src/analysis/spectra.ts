@@ -1,8 +1,10 @@
 /**
- * Stage 2, spectra (ADMIT's CubeSpectrum and CubeSum): the spectrum at the brightest pixel
- * and the spectrum integrated over the source. The source is the connected region of the
- * peak map above a threshold that holds the brightest pixel: where some channel is
- * significantly bright, line or continuum. Summed Jy/beam become Jy by dividing by the
+ * Stage 2, spectra (ADMIT's CubeSpectrum and CubeSum): the spectrum at the most significant
+ * pixel (highest signal-to-noise in any channel) and the spectrum integrated over the
+ * source. The source is the connected region of the signal-to-noise map (each pixel's best
+ * channel against that channel's rms) above a threshold that holds that pixel: where some
+ * channel is significantly bright, line or continuum. Working in signal-to-noise keeps a
+ * noisy band-edge channel from posing as the source. Summed Jy/beam become Jy by dividing by the
  * beam area in pixels.
  */
 import type { FitsPlane } from "../fits/reader.js";
@@ -53,7 +55,7 @@ export function sourceThreshold(noise: number, channels: number, significance: n
 }
 
 export interface Spectra {
-  /** Value per channel at the brightest pixel, in the cube's unit. */
+  /** Value per channel at the most significant pixel, in the cube's unit. */
   readonly peakPixel: Float64Array;
   readonly peakPixelAt: { readonly x: number; readonly y: number };
   /** Sum over the source per channel: Jy when the cube is Jy/beam with a beam, else the plain sum. */
