@@ -18,6 +18,7 @@ import { ErrorCode, ReimageError, coerceError } from "../domain/errors.js";
 import { precisionFor } from "../fits/decode.js";
 import { readFitsInfo, readBeamTable, type FitsHduInfo } from "../fits/reader.js";
 import { imageHdu } from "../products/preview/previews-of-file.js";
+import { formatStcsPolygons } from "../products/footprint/stc-s.js";
 import { angularSeparation, convertFrame, pixelToWorld, spectralFrequency, wcsFromHeader, SPEED_OF_LIGHT, type Wcs } from "../fits/wcs/index.js";
 import type { ProductRow } from "../store/store.js";
 import { votableChunks, type VOTableCell, type VOTableField } from "./votable.js";
@@ -152,11 +153,6 @@ export async function readImageDescription(path: string): Promise<ImageDescripti
     if (majors.length > 0) beamMax = Math.max(...majors) * (beams?.units.bmaj?.trim().toLowerCase() === "deg" ? 3600 : 1);
   }
   return describeImage(hdu, path, beamMax);
-}
-
-/** An STC-S polygon (ObsCore `s_region`, as ALMA's service writes it). */
-export function stcsPolygon(points: readonly { readonly ra: number; readonly dec: number }[]): string {
-  return `Polygon ICRS ${points.map((p) => `${p.ra.toFixed(6)} ${p.dec.toFixed(6)}`).join(" ")}`;
 }
 
 /**
@@ -311,7 +307,7 @@ export function obscoreRecord(product: ProductRow, image: ImageDescription, cont
     s_ra: image.centre.ra,
     s_dec: image.centre.dec,
     s_fov: image.fovDeg,
-    s_region: footprintRegion(product.meta) ?? stcsPolygon(image.corners),
+    s_region: footprintRegion(product.meta) ?? formatStcsPolygons([{ outer: image.corners.map((p): [number, number] => [p.ra, p.dec]), holes: [] }]),
     s_resolution: image.resolutionArcsec ?? null,
     s_xel1: image.width,
     s_xel2: image.height,
