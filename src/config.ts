@@ -4,6 +4,21 @@
  */
 import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import { ErrorCode, ReimageError } from "./domain/errors.js";
+
+export const EXECUTOR_KINDS = ["local", "slurm"] as const;
+export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
+
+/** Where CASA jobs run: this machine's processes, or a Slurm cluster's batch jobs. */
+export interface ExecutorConfig {
+  readonly kind: ExecutorKind;
+  readonly slurm: {
+    readonly partition: string | undefined;
+    /** More `#SBATCH` options for the site (account, QOS), space-separated in the environment. */
+    readonly extraOptions: readonly string[];
+    readonly pollSeconds: number;
+  };
+}
 
 export interface Config {
   /** Where reimage keeps reusable, machine-wide things (the CASA environment). */
@@ -22,11 +37,29 @@ export interface Config {
     /** Extra modular environments (virtualenv folders) to list beside the managed one. */
     readonly extraModularEnvs: readonly string[];
   };
+  readonly executor: ExecutorConfig;
   /** Plain progress lines instead of a redrawn bar (CI, pipes). */
   readonly plainProgress: boolean;
 }
 
-export type ConfigOverrides = { workDir?: string | undefined; cacheDir?: string | undefined; store?: string | undefined };
+export type ConfigOverrides = {
+  workDir?: string | undefined;
+  cacheDir?: string | undefined;
+  store?: string | undefined;
+  executor?: string | undefined;
+};
+
+function executorKind(value: string): ExecutorKind {
+  if ((EXECUTOR_KINDS as readonly string[]).includes(value)) return value as ExecutorKind;
+  throw new ReimageError(ErrorCode.BadInput, `executor "${value}": expected one of ${EXECUTOR_KINDS.join(", ")}`);
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(n > 0)) throw new ReimageError(ErrorCode.BadInput, `${name}=${value}: expected a positive number`);
+  return n;
+}
 
 function list(value: string | undefined): string[] {
   return (value ?? "").split(delimiter).filter((s) => s.length > 0);
@@ -52,6 +85,14 @@ export function loadConfig(
       modularEnvDir: resolve(env["REIMAGE_CASA_ENV"] ?? join(cacheDir, "casa-modular")),
       monolithicDirs: list(env["REIMAGE_CASA_DIRS"] ?? ["/opt/casa", "/usr/local/casa", join(cacheDir, "casa-monolithic")].join(delimiter)),
       extraModularEnvs: list(env["REIMAGE_CASA_ENVS"]),
+    },
+    executor: {
+      kind: executorKind(overrides.executor ?? env["REIMAGE_EXECUTOR"] ?? "local"),
+      slurm: {
+        partition: env["REIMAGE_SLURM_PARTITION"] || undefined,
+        extraOptions: (env["REIMAGE_SLURM_OPTIONS"] ?? "").split(/\s+/).filter((o) => o.length > 0),
+        pollSeconds: positiveNumber("REIMAGE_SLURM_POLL_SECONDS", env["REIMAGE_SLURM_POLL_SECONDS"], 2),
+      },
     },
     plainProgress: env["CI"] !== undefined || !process.stdout.isTTY,
   };

@@ -81,7 +81,8 @@ const RULES: readonly Rule[] = [
   {
     errorClass: ErrorClass.Crash,
     message: "CASA crashed",
-    patterns: [/Segmentation fault/i, /core dumped/i, /Fatal Python error/, /\bAborted\b/],
+    // A cluster node that failed under the job (Slurm's NODE_FAIL) is as transient as a crash.
+    patterns: [/Segmentation fault/i, /core dumped/i, /Fatal Python error/, /\bAborted\b/, /\b(NODE|BOOT)_FAIL\b/],
   },
   {
     errorClass: ErrorClass.MeasuresData,

@@ -163,6 +163,25 @@ for (const backend of storeBackends()) {
         assert.equal(report.mouses[0]!.errors[0]!.decision, "retry: memory: 1024 MiB -> 2048 MiB");
       }));
 
+    test("with limitToPrediction, a step without a limit of its own is limited to its predicted memory; a given limit wins", () =>
+      withCampaign(async (store, dir) => {
+        const limits = new Map<string, number | null>();
+        const r = recorder((ctx) => {
+          limits.set(ctx.step.name, ctx.memoryLimitBytes);
+          return Promise.resolve({ state: "succeeded" });
+        });
+        const predicted = { fetch: 0.5 * GiB, restore: 1.5 * GiB, image: 3 * GiB } as Record<string, number>;
+        await runCampaign({
+          ...base(store, dir),
+          maxParallel: 1,
+          steps: r.steps,
+          predictMemoryBytes: (step) => predicted[step.name]!,
+          memoryLimits: { image: 2 * GiB },
+          limitToPrediction: true,
+        });
+        assert.deepEqual(Object.fromEntries(limits), { fetch: 0.5 * GiB, restore: 1.5 * GiB, image: 2 * GiB });
+      }));
+
     test("without a retry policy, or for a class that would fail again, a failure is final", () =>
       withCampaign(async (store, dir) => {
         const r = recorder((ctx) =>

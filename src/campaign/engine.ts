@@ -86,6 +86,11 @@ export interface EngineOptions {
   readonly heartbeatMs?: number;
   /** First memory limits per step; a retry policy raises them attempt by attempt. */
   readonly memoryLimits?: Partial<Record<StepName, number>>;
+  /**
+   * Steps with no limit of their own are limited to their predicted memory: for executors
+   * that must ask for memory up front (a cluster gives a job what it asks for, no more).
+   */
+  readonly limitToPrediction?: boolean;
   /** Failed attempts are run again when the policy says so (see retry.ts); without it, never. */
   readonly retry?: RetryLimits;
   /** Stops what is left of an attempt whose run died (the executor knows how). */
@@ -242,7 +247,8 @@ async function executeStep(
   if (options.signal?.aborted) onAbort();
   emit({ type: "step-started", mousUid: step.mousUid, step: step.name, attempt: step.attemptNumber });
 
-  const memoryLimitBytes = step.memoryLimitBytes ?? options.memoryLimits?.[step.name] ?? null;
+  const memoryLimitBytes =
+    step.memoryLimitBytes ?? options.memoryLimits?.[step.name] ?? (options.limitToPrediction ? Math.ceil(options.predictMemoryBytes(step)) : null);
   let result: AttemptResult;
   try {
     await mkdir(attemptDir, { recursive: true });

@@ -79,6 +79,19 @@ export function casaCommandLine(call: CasaScriptCall, bootstrap: string = RUN_WI
   return [python, "-m", "casashell", ...SHELL_FLAGS, "--logfile", logFile, "-c", script, ...args];
 }
 
+/**
+ * What a CASA run needs in its environment over the inherited one, wherever it runs (here,
+ * or in a cluster's batch script).
+ */
+export function casaRunEnvironment(runtime: RuntimeForRun): Record<string, string> {
+  const siteConfig = join(runtime.path, SITE_CONFIG_FILE);
+  return {
+    // Python buffers stdout into a file; a killed run would lose its last lines.
+    PYTHONUNBUFFERED: "1",
+    ...(runtime.kind === "modular" && existsSync(siteConfig) ? casaEnvironment(runtime.path) : {}),
+  };
+}
+
 export interface RunCasaOptions extends Omit<CasaScriptCall, "logFile"> {
   /** The script's working folder. */
   readonly workDir: string;
@@ -171,14 +184,7 @@ export async function runCasaScript(options: RunCasaOptions): Promise<CasaRunRes
     return { ...files, exitCode: null, signal: null, timedOut: false, cancelled: true, wallSeconds: 0, peakRssBytes: 0 };
   }
 
-  const siteConfig = join(options.runtime.path, SITE_CONFIG_FILE);
-  const env = {
-    ...(options.baseEnv ?? process.env),
-    // Python buffers stdout into a file; a killed run would lose its last lines.
-    PYTHONUNBUFFERED: "1",
-    ...(options.runtime.kind === "modular" && existsSync(siteConfig) ? casaEnvironment(options.runtime.path) : {}),
-    ...options.env,
-  };
+  const env = { ...(options.baseEnv ?? process.env), ...casaRunEnvironment(options.runtime), ...options.env };
 
   const started = performance.now();
   let child: ChildProcess;
@@ -268,7 +274,7 @@ async function closeAll(handles: readonly FileHandle[], tails: readonly OutputTa
 }
 
 /** Reads what a process appends to a file and hands it on line by line. */
-class OutputTail {
+export class OutputTail {
   private offset: number;
   private partial = "";
   private failed = false;

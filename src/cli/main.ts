@@ -23,11 +23,12 @@ const program = new Command()
   .description("Re-image ALMA MOUSs from the archive to homogeneous, recorded products.")
   .option("--work-dir <dir>", "where the campaign keeps archive, database and products")
   .option("--cache-dir <dir>", "where reimage keeps the CASA environment")
-  .option("--store <location>", "the campaign store: a SQLite file or a postgres:// URL (default <work-dir>/reimage.sqlite)");
+  .option("--store <location>", "the campaign store: a SQLite file or a postgres:// URL (default <work-dir>/reimage.sqlite)")
+  .option("--executor <kind>", "where CASA jobs run: local (child processes) or slurm (sbatch); default $REIMAGE_EXECUTOR or local");
 
 const config = () => {
-  const o = program.opts<{ workDir?: string; cacheDir?: string; store?: string }>();
-  return loadConfig({ workDir: o.workDir, cacheDir: o.cacheDir, store: o.store });
+  const o = program.opts<{ workDir?: string; cacheDir?: string; store?: string; executor?: string }>();
+  return loadConfig({ workDir: o.workDir, cacheDir: o.cacheDir, store: o.store, executor: o.executor });
 };
 
 registerCasaCommands(program, config);

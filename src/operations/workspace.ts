@@ -26,7 +26,9 @@ import type { Config } from "../config.js";
 import { STEP_ORDER, StepName } from "../domain/campaign.js";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
 import { parseUid } from "../domain/glossary.js";
+import type { Executor } from "../executors/executor.js";
 import { LocalExecutor } from "../executors/local.js";
+import { SlurmExecutor } from "../executors/slurm/slurm-executor.js";
 import { openStore } from "../store/open.js";
 import { openSplatalogue } from "../store/splatalogue.js";
 import { catalogueFile } from "./analyse.js";
@@ -87,6 +89,11 @@ export async function resolveCampaignId(store: CampaignStore, ws: Workspace, id?
   return newest.id;
 }
 
+/** Where the configuration says CASA jobs run. */
+export function workspaceExecutor(config: Config): Executor {
+  return config.executor.kind === "slurm" ? new SlurmExecutor(config.executor.slurm) : new LocalExecutor();
+}
+
 export interface RunOptions {
   readonly campaignId?: string | undefined;
   readonly retryFailed?: boolean | undefined;
@@ -107,7 +114,7 @@ export async function runWorkspaceCampaign(
   const campaign = (await store.getCampaign(campaignId))!;
   if (options.retryFailed) await store.resetFailed(campaignId);
   const { runtimes } = await scanRuntimes(config.casa);
-  const executor = new LocalExecutor();
+  const executor = workspaceExecutor(config);
   const defaults = defaultCampaignOptions();
   const stored = campaign.options as Partial<CampaignOptions>;
   const maxParallel = options.maxParallel ?? stored.maxParallel ?? defaults.maxParallel;
@@ -141,6 +148,8 @@ export async function runWorkspaceCampaign(
     predictMemoryBytes: (step) => schedulingMemory(fitted.model, step.name, ("mousUid" in step ? sizes.get(step.mousUid) : undefined) ?? { deliveryBytes: UNKNOWN_DELIVERY_BYTES }),
     reapOrphan: (processGroup, attemptId) => executor.reap(processGroup, attemptId),
     ...(options.memoryLimits && { memoryLimits: options.memoryLimits }),
+    // Slurm gives a job the memory it asks for: unless told, a step asks for its prediction.
+    limitToPrediction: config.executor.kind === "slurm",
     retry: { memoryCeilingBytes: stored.memoryBudgetBytes ?? defaults.memoryBudgetBytes, maxAttempts: 3 },
     steps: {
       [StepName.Fetch]: fetchStep(source),
