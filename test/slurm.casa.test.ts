@@ -151,9 +151,9 @@ function productCounts(report: CampaignReport): ProductCounts {
   return counts;
 }
 
-function demo(dir: string, options: readonly string[]): CampaignReport {
+function demo(dir: string, globalOptions: readonly string[], demoOptions: readonly string[] = []): CampaignReport {
   const env = { ...cluster.env, CI: "1", REIMAGE_SLURM_POLL_SECONDS: "1" };
-  const run = spawnSync(process.execPath, [cli, "--work-dir", dir, ...options, "demo"], { encoding: "utf8", env });
+  const run = spawnSync(process.execPath, [cli, "--work-dir", dir, ...globalOptions, "demo", ...demoOptions], { encoding: "utf8", env });
   assert.equal(run.status, 0, run.stderr.slice(-3000));
   const json = spawnSync(process.execPath, [cli, "--work-dir", dir, "report", "--json"], { encoding: "utf8", env });
   return JSON.parse(json.stdout) as CampaignReport;
@@ -162,7 +162,7 @@ function demo(dir: string, options: readonly string[]): CampaignReport {
 test("the demo campaign through Slurm: imaging killed by Slurm for memory is retried with twice the memory; products as a local run's", () => {
   const local = demo(join(work, "local"), []);
   // 150 MiB is below what tclean needs for the demo images, 300 MiB above (test/memory-retry.casa.test.ts).
-  const slurm = demo(join(work, "slurm"), ["--executor", "slurm", "--memory-limit", "image=150MiB"]);
+  const slurm = demo(join(work, "slurm"), ["--executor", "slurm"], ["--memory-limit", "image=150MiB"]);
 
   assert.deepEqual(productCounts(slurm), productCounts(local));
   assert.deepEqual(
