@@ -30,6 +30,8 @@ const REFERENCE = fileURLToPath(new URL("../../bench/products_reference.py", imp
 interface Run {
   readonly seconds: number;
   readonly peakRssBytes: number | null;
+  /** User plus system CPU seconds: the work done, less sensitive than wall time to a busy machine. */
+  readonly cpuSeconds: number | null;
   readonly stdout: string;
 }
 
@@ -48,17 +50,27 @@ async function timed(command: string, args: readonly string[]): Promise<Run> {
   const text = await readFile(report, "utf8");
   await rm(report, { force: true });
   const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(text)?.[1];
-  return { seconds, peakRssBytes: kb === undefined ? null : Number(kb) * 1024, stdout };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(text)?.[1];
+  const system = /System time \(seconds\): ([\d.]+)/.exec(text)?.[1];
+  const cpuSeconds = user === undefined || system === undefined ? null : Number(user) + Number(system);
+  return { seconds, peakRssBytes: kb === undefined ? null : Number(kb) * 1024, cpuSeconds, stdout };
 }
 
-/** Drops the page cache so the next read comes from the disk; says why not when it cannot. */
-async function dropCaches(): Promise<string | undefined> {
+async function cachedBytes(): Promise<number> {
+  const kb = /^Cached:\s+(\d+) kB/m.exec(await readFile("/proc/meminfo", "utf8"))?.[1];
+  return kb === undefined ? Number.NaN : Number(kb) * 1024;
+}
+
+/** Drops the page cache so the next read comes from the disk; says why not, or how much it dropped. */
+async function dropCaches(): Promise<string> {
+  const before = await cachedBytes();
   try {
     await writeFile("/proc/sys/vm/drop_caches", "3\n");
-    return undefined;
   } catch (caught) {
-    return `could not drop the page cache (${caught instanceof Error ? caught.message : String(caught)}): the reads below may come from memory`;
+    return `could NOT drop the page cache (${caught instanceof Error ? caught.message : String(caught)}): the reads below may come from memory`;
   }
+  const after = await cachedBytes();
+  return `page cache dropped: ${mib(before)} cached before, ${mib(after)} after`;
 }
 
 async function coldRead(path: string): Promise<number> {
@@ -148,6 +160,10 @@ async function writeCube(path: string, channels: number): Promise<void> {
   }
 }
 
+function cpu(seconds: number | null): string {
+  return seconds === null ? "?" : `${seconds.toFixed(2)} s`;
+}
+
 function mib(bytes: number | null): string {
   return bytes === null ? "?" : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
 }
@@ -178,8 +194,7 @@ async function benchSize(dir: string, gib: number, python: string): Promise<void
     await writeCube(path, channels);
     process.stdout.write(`\n${gib} GiB cube: ${SIDE} x ${SIDE} x ${channels} float32, written in ${((performance.now() - started) / 1000).toFixed(1)} s (${path})\n`);
 
-    const dropped = await dropCaches();
-    if (dropped !== undefined) process.stdout.write(`  ${dropped}\n`);
+    process.stdout.write(`  ${await dropCaches()}\n`);
     const cold = await coldRead(path);
 
     await dropCaches();
@@ -195,9 +210,10 @@ async function benchSize(dir: string, gib: number, python: string): Promise<void
     process.stdout.write(
       [
         `  cold read (page cache dropped)     ${cold.toFixed(2)} s   ${(gib / cold).toFixed(2)} GiB/s`,
-        `  reimage products (whole process)   ${ours.seconds.toFixed(2)} s   peak RSS ${mib(ours.peakRssBytes)}   ${oursResult.passes} passes`,
-        `  numpy/astropy reference            ${reference.seconds.toFixed(2)} s   peak RSS ${mib(reference.peakRssBytes)}   (its own clock: ${referenceResult.seconds.toFixed(2)} s)`,
+        `  reimage products (whole process)   ${ours.seconds.toFixed(2)} s   CPU ${cpu(ours.cpuSeconds)}   peak RSS ${mib(ours.peakRssBytes)}   ${oursResult.passes} passes`,
+        `  numpy/astropy reference            ${reference.seconds.toFixed(2)} s   CPU ${cpu(reference.cpuSeconds)}   peak RSS ${mib(reference.peakRssBytes)}   (its own clock: ${referenceResult.seconds.toFixed(2)} s)`,
         `  reimage / numpy time               ${(ours.seconds / reference.seconds).toFixed(3)}   (numpy / reimage ${(reference.seconds / ours.seconds).toFixed(1)}x)`,
+        `  reimage / numpy CPU time           ${ours.cpuSeconds !== null && reference.cpuSeconds !== null ? (ours.cpuSeconds / reference.cpuSeconds).toFixed(3) : "?"}`,
         `  reimage / cold read time           ${(ours.seconds / cold).toFixed(2)}`,
         `  reimage / numpy peak memory        ${ours.peakRssBytes !== null && reference.peakRssBytes !== null ? (ours.peakRssBytes / reference.peakRssBytes).toFixed(3) : "?"}`,
         `  same median and MAD as numpy       ${same ? "yes" : `NO: reimage ${oursResult.statistics.median} / ${oursResult.statistics.mad}, numpy ${referenceResult.median} / ${referenceResult.mad}`}`,

@@ -16,6 +16,7 @@ import { casaEnvironment, envPython } from "../src/casa/modular-env.js";
 import { runQuiet } from "../src/casa/quiet-process.js";
 import { loadConfig } from "../src/config.js";
 import { packageRoot } from "../src/paths.js";
+import type { ProductAnalysis } from "../src/products/analyze.js";
 import type { CampaignReport } from "../src/store/store.js";
 
 const config = loadConfig();
@@ -71,6 +72,20 @@ test("the single pointing and the mosaic end with ALMA's products, each image wi
     assert.ok(names.has(`${prefix}.spw0_1.cont.I.pb.tt0.fits.gz`), "aggregate continuum pb");
     assert.ok(names.has("cont.dat"));
     for (const p of mous.products) assert.match(p.sha256, /^[0-9a-f]{64}$/);
+  }
+});
+
+test("every FITS product carries its statistics, read back from the store", () => {
+  for (const mous of report.mouses.slice(0, 2)) {
+    for (const p of mous.products.filter((q) => /\.fits(\.gz)?$/.test(q.path))) {
+      const analysis = p.meta?.["analysis"] as ProductAnalysis | undefined;
+      assert.ok(analysis !== undefined, `${p.path}: no analysis in its meta (${JSON.stringify(p.meta?.["analysisError"])})`);
+      const s = analysis.statistics;
+      assert.ok(s.validPixels > 0 && s.validPixels <= s.totalPixels, p.path);
+      assert.ok(s.median !== null && s.mad !== null && s.max !== null && s.peak?.value === s.max, p.path);
+      if (s.role === "sky-pbcor") assert.ok(s.dynamicRange !== null && s.dynamicRange > 1, `${p.path}: dynamic range ${s.dynamicRange}`);
+      if (s.role === "primary-beam") assert.ok(s.max <= 1.0001 && s.fiducialRms === null, `${p.path}: a primary beam peaks at 1`);
+    }
   }
 });
 
