@@ -26,6 +26,8 @@ function printable(a: ProductAnalysis, planes: number): string {
     "problem" in a.footprint
       ? `  footprint: none (${a.footprint.problem})`
       : `  footprint: ${a.footprint.polygons.length} polygon(s), ${a.footprint.polygons.reduce((n, p) => n + p.outer.length, 0)} vertices; MOC order ${a.footprint.moc.order}, ${a.footprint.moc.cells} cells${a.footprint.mocFitsPath === undefined ? "" : ` in ${a.footprint.mocFitsPath}`}`,
+    `  preview ${a.previews.figure}`,
+    `  thumbnail ${a.previews.thumbnail}`,
     "",
     table(
       ["statistic", "value", "unit"],
