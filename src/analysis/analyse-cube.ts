@@ -15,9 +15,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, ReimageError } from "../domain/index.js";
-import { imageLayout, readFitsInfo, readPlanes, type FitsHduInfo } from "../fits/reader.js";
+import { imageLayout, readFitsInfo, readPlane, readPlanes, type FitsHduInfo } from "../fits/reader.js";
 import { pixelToWorld, wcsFromHeader } from "../fits/wcs/wcs.js";
 import { runPlanePasses, type PlaneConsumer } from "../products/plane-pass.js";
+import { exactMedian } from "../products/statistics/robust.js";
 import { cubeGeometry, radioVelocity, type CubeGeometry } from "./cube-geometry.js";
 import { CubeStatisticsConsumer, type CubeStatistics } from "./cube-statistics.js";
 import { writeMap, writePv } from "./fits-outputs.js";
@@ -38,6 +39,12 @@ export interface AnalysisOptions {
   /** Signal-to-noise that bounds the source for the integrated spectrum (raised for many channels, see sourceThreshold). */
   readonly sourceSignificance: number;
   readonly catalogue?: LineCatalogue | undefined;
+  /**
+   * The primary beam of a primary-beam-corrected cube (its `.pb.fits`): the source is then
+   * sought in signal-to-noise of value x pb, so the noise rising toward the field edge is not
+   * taken for signal. Its middle channel is used for every channel.
+   */
+  readonly primaryBeam?: string | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((line: string) => void) | undefined;
 }
@@ -136,9 +143,21 @@ export interface CubeAnalysis {
   readonly files: readonly string[];
 }
 
-function imageHdu(hdus: readonly FitsHduInfo[], path: string): FitsHduInfo {
-  const hdu = hdus.find((h) => (h.kind === "primary" || h.kind === "image") && h.axes.length >= 3 && h.dataBytes > 0);
-  if (hdu === undefined) throw new ReimageError(ErrorCode.BadInput, `${path}: no image HDU with three or more axes (not a cube)`);
+/** The primary beam's middle channel as a weight map (NaN and values below 0.05 count as 0), checked against the cube's grid. */
+async function primaryBeamWeight(path: string, geometry: CubeGeometry): Promise<Float32Array> {
+  const info = await readFitsInfo(path);
+  const hdu = imageHdu(info.hdus, path, 2);
+  const layout = imageLayout(hdu);
+  if (layout.width !== geometry.width || layout.height !== geometry.height) {
+    throw new ReimageError(ErrorCode.BadInput, `${path}: the primary beam is ${layout.width}x${layout.height}, the cube ${geometry.width}x${geometry.height}`);
+  }
+  const plane = await readPlane(path, Math.floor(layout.planeCount / 2), { hdu: hdu.index });
+  return Float32Array.from(plane.data, (v) => (v >= 0.05 ? v : 0));
+}
+
+function imageHdu(hdus: readonly FitsHduInfo[], path: string, minAxes = 3): FitsHduInfo {
+  const hdu = hdus.find((h) => (h.kind === "primary" || h.kind === "image") && h.axes.length >= minAxes && h.dataBytes > 0);
+  if (hdu === undefined) throw new ReimageError(ErrorCode.BadInput, `${path}: no image HDU with ${minAxes} or more axes`);
   return hdu;
 }
 
@@ -219,7 +238,8 @@ export async function analyseCube(path: string, outDir: string, options: Analysi
 
   // Stage 1.
   progress(`${path}: cube statistics (${geometry.width}x${geometry.height}x${geometry.channels})`);
-  const statsConsumer = new CubeStatisticsConsumer(geometry);
+  const weight = options.primaryBeam === undefined ? undefined : await primaryBeamWeight(options.primaryBeam, geometry);
+  const statsConsumer = new CubeStatisticsConsumer(geometry, weight);
   await pass([statsConsumer]);
   const stats = statsConsumer.result();
   const brightest = stats.brightest;
@@ -259,7 +279,8 @@ export async function analyseCube(path: string, outDir: string, options: Analysi
   // Stage 3: a single pixel's noise is the channel's rms; the integrated spectrum measures its own.
   const channelNoise = Float64Array.from(stats.channels, (c) => c.rms);
   const peakSearch = findLines(spectra.peakPixel, channelNoise, options.lineFinding);
-  const integratedSearch = findLines(spectra.integrated, undefined, options.lineFinding);
+  const typical = exactMedian(channelNoise);
+  const integratedSearch = findLines(spectra.integrated, undefined, options.lineFinding, channelNoise.map((r) => r / typical));
   const merged = mergeLines(integratedSearch, peakSearch);
   const inLine = new Uint8Array(geometry.channels);
   for (const m of merged) for (let c = m.start; c <= m.end; c += 1) inLine[c] = 1;

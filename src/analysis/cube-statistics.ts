@@ -59,9 +59,18 @@ export class CubeStatisticsConsumer implements PlaneConsumer {
   private readonly rows: (ChannelStatistics | undefined)[];
   private brightest: BrightestPixel | undefined;
   private mostSignificant: (BrightestPixel & { snr: number }) | undefined;
+  private readonly flat: Float32Array | undefined;
+  private readonly weight: Float32Array | undefined;
 
-  constructor(geometry: CubeGeometry) {
+  /**
+   * `weight`, when given, is the primary-beam response per pixel: a primary-beam-corrected
+   * cube's noise grows as 1/pb toward the edges, so signal-to-noise is judged on value x pb,
+   * whose noise is flat. Without it the noise is taken as uniform over a channel.
+   */
+  constructor(geometry: CubeGeometry, weight?: Float32Array) {
     this.geometry = geometry;
+    this.weight = weight;
+    this.flat = weight === undefined ? undefined : new Float32Array(weight.length);
     this.peakMap = new Float32Array(geometry.width * geometry.height).fill(Number.NaN);
     this.snrMap = new Float32Array(geometry.width * geometry.height).fill(Number.NaN);
     this.rows = new Array<ChannelStatistics | undefined>(geometry.channels).fill(undefined);
@@ -91,11 +100,18 @@ export class CubeStatisticsConsumer implements PlaneConsumer {
     if (s.maxIndex >= 0 && (this.brightest === undefined || s.max > this.brightest.value)) {
       this.brightest = { x: s.maxIndex % plane.width, y: Math.floor(s.maxIndex / plane.width), channel, value: s.max };
     }
-    if (s.rmsMad > 0) {
+    let flat: ArrayLike<number> = data;
+    let scale = s;
+    if (this.weight !== undefined && this.flat !== undefined) {
+      for (let i = 0; i < data.length; i += 1) this.flat[i] = (data[i] ?? Number.NaN) * (this.weight[i] ?? Number.NaN);
+      flat = this.flat;
+      scale = robustStatistics(this.flat, 0, this.flat.length, 1, this.workspace);
+    }
+    if (scale.rmsMad > 0) {
       let best = -1;
       let bestSnr = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < data.length; i += 1) {
-        const snr = ((data[i] ?? Number.NaN) - s.median) / s.rmsMad;
+        const snr = ((flat[i] ?? Number.NaN) - scale.median) / scale.rmsMad;
         if (!Number.isFinite(snr)) continue;
         const m = this.snrMap[i] ?? Number.NaN;
         if (snr > m || Number.isNaN(m)) this.snrMap[i] = snr;

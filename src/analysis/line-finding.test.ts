@@ -39,7 +39,7 @@ test("a Gaussian line on a sloping continuum is found at its centre and width", 
   ]);
 });
 
-test("noise alone gives no line, at the default 4 sigma over 2 channels, with or without known channel noise", () => {
+test("noise alone gives no line, at the default 4 sigma over 3 channels, with or without known channel noise", () => {
   for (let seed = 1; seed <= 20; seed += 1) {
     const s = spectrum(500, () => 0, 1, seed);
     assert.deepEqual(findLines(s, undefined).lines, [], `seed ${seed}`);

@@ -25,6 +25,7 @@ interface AnalyzeOptions {
   vmin: number;
   vmax: number;
   catalogue?: string;
+  pb?: string;
   identify: boolean;
 }
 
@@ -44,6 +45,7 @@ export function registerAnalyzeCommand(program: Command, config: () => Config): 
     .option("--vmin <km/s>", "lowest source velocity identification considers", number("vmin"), DEFAULT_ANALYSIS.identification.velocityRange[0])
     .option("--vmax <km/s>", "highest source velocity identification considers", number("vmax"), DEFAULT_ANALYSIS.identification.velocityRange[1])
     .option("--catalogue <file>", "Splatalogue SQLite file (default: casadata's in the CASA environment)")
+    .option("--pb <file>", "the primary beam of a primary-beam-corrected cube (its .pb.fits), for finding the source in flat noise")
     .option("--no-identify", "skip line identification")
     .action(async (cube: string, opts: AnalyzeOptions) => {
       if (!["auto", "subtract", "keep"].includes(opts.continuum)) throw new Error(`--continuum is auto, subtract or keep, not ${opts.continuum}`);
@@ -57,6 +59,7 @@ export function registerAnalyzeCommand(program: Command, config: () => Config): 
           identification: { ...DEFAULT_ANALYSIS.identification, velocityRange: [opts.vmin, opts.vmax], velocity: opts.velocity },
           momentClip: opts.momentClip,
           continuum: opts.continuum,
+          primaryBeam: opts.pb === undefined ? undefined : resolve(opts.pb),
           onProgress: (line) => process.stderr.write(line + "\n"),
         },
       });

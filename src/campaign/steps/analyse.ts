@@ -6,6 +6,7 @@
  * identifications, the source velocity) in its metadata, so the store can be asked for
  * them without reading files. A MOUS without a cube has nothing to analyse.
  */
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { stat } from "node:fs/promises";
 import { ErrorClass, ProductKind, type ProductRecord } from "../../domain/campaign.js";
@@ -71,7 +72,10 @@ export function analyseStep(options: AnalyseStepOptions = {}): StepRunner {
         const outDir = join(ctx.mousDir, "analysis", basename(cube).replace(/\.fits(\.gz)?$/, ""));
         let analysis: CubeAnalysis;
         try {
-          analysis = await analyseCube(cube, outDir, { ...DEFAULT_ANALYSIS, catalogue, signal: ctx.signal, onProgress: ctx.emit });
+          // ALMA delivers cubes primary-beam corrected, with the beam beside them (`.pb.fits`).
+          const pb = cube.replace(/\.pbcor\.fits(\.gz)?$/, ".pb.fits$1");
+          const primaryBeam = pb !== cube && existsSync(pb) ? pb : undefined;
+          analysis = await analyseCube(cube, outDir, { ...DEFAULT_ANALYSIS, catalogue, primaryBeam, signal: ctx.signal, onProgress: ctx.emit });
         } catch (caught) {
           const error = coerceError(caught);
           return { state: "failed", failure: failure(ErrorClass.Unknown, `analysis of ${cube} failed: ${error.message}`, { line: error.message, file: cube }) };
