@@ -7,6 +7,7 @@
  * image's pixel size.
  */
 import { ErrorCode, ReimageError } from "../../domain/index.js";
+import type { PixelArray } from "../../fits/decode.js";
 import type { FitsPlane } from "../../fits/reader.js";
 import { convertFrame } from "../../fits/wcs/celestial.js";
 import { pixelToWorld, type Wcs } from "../../fits/wcs/wcs.js";
@@ -49,26 +50,55 @@ export interface FootprintConsumer extends PlaneConsumer {
   finish(): Promise<Footprint>;
 }
 
+/**
+ * Marks the finite pixels of a plane. `v - v === 0` is false for NaN and both infinities.
+ * Four pixels at a time, one 32-bit word of the mask: a word already all valid is skipped
+ * without reading the plane, so after the first channel of a cube only the blank pixels are
+ * looked at again.
+ */
+function markFinite(data: PixelArray, valid: Uint8Array): void {
+  const words = valid.length >> 2;
+  const packed = new Uint32Array(valid.buffer, valid.byteOffset, words);
+  for (let j = 0, i = 0; j < words; j += 1, i += 4) {
+    if (packed[j] === 0x01010101) continue;
+    const v0 = data[i] as number;
+    const v1 = data[i + 1] as number;
+    const v2 = data[i + 2] as number;
+    const v3 = data[i + 3] as number;
+    if (v0 - v0 === 0) valid[i] = 1;
+    if (v1 - v1 === 0) valid[i + 1] = 1;
+    if (v2 - v2 === 0) valid[i + 2] = 1;
+    if (v3 - v3 === 0) valid[i + 3] = 1;
+  }
+  for (let i = words << 2; i < valid.length; i += 1) {
+    const v = data[i] as number;
+    if (v - v === 0) valid[i] = 1;
+  }
+}
+
+/** Marks the pixels at or above a limit (a primary-beam image's cut). */
+function markAtLeast(data: PixelArray, valid: Uint8Array, limit: number): void {
+  for (let i = 0; i < valid.length; i += 1) {
+    const v = data[i] as number;
+    if (v >= limit && v - v === 0) valid[i] = 1;
+  }
+}
+
 /** Accumulates the valid-pixel mask over the planes of the first pass. */
 export function createValidMaskConsumer(width: number, height: number, pbLimit?: number): PlaneConsumer & { readonly mask: ValidMask } {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new ReimageError(ErrorCode.BadInput, `a valid-pixel mask needs a positive image size, got ${width} x ${height}`);
   }
   const valid = new Uint8Array(width * height);
-  const limit = pbLimit ?? -Infinity;
   return {
     mask: { width, height, valid },
     consume(plane: FitsPlane, pass: number): void {
       if (pass !== 0) return;
-      if (plane.width !== width || plane.height !== height) {
+      if (plane.width !== width || plane.height !== height || plane.data.length !== valid.length) {
         throw new ReimageError(ErrorCode.BadInput, `plane ${plane.index} is ${plane.width} x ${plane.height}, the footprint expects ${width} x ${height}`);
       }
-      const data = plane.data;
-      for (let i = 0; i < data.length; i += 1) {
-        const v = data[i] ?? Number.NaN;
-        // NaN fails the comparison; infinities are invalid too.
-        if (v >= limit && Number.isFinite(v)) valid[i] = 1;
-      }
+      if (pbLimit === undefined) markFinite(plane.data, valid);
+      else markAtLeast(plane.data, valid, pbLimit);
     },
     endPass(): boolean {
       return false;
