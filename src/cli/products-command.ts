@@ -1,4 +1,4 @@
-import { dirname, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, ReimageError } from "../domain/errors.js";
 import { analyzeProduct, type ProductAnalysis } from "../products/analyze.js";
@@ -78,12 +78,12 @@ export function registerProductsCommand(program: Command): void {
     .argument("<file>", "a FITS image or cube (.fits or .fits.gz)")
     .description("statistics (and the other products) of one FITS file, from one streamed read")
     .option("--json", "as JSON")
-    .option("--out <dir>", "where files made from it go (default: beside the FITS file)")
+    .option("--out <dir>", "where files made from it go (default: ./<name>.products, never beside the FITS file, whose folder may be read-only)")
     .option("--threads <n>", "worker threads for the statistics (default: both cores for large cubes)", threadCount)
     .option("--planes <n>", "planes listed in the table (default 20)", threadCount)
     .action(async (file: string, opts: { json?: boolean; out?: string; threads?: number; planes?: number }) => {
       const path = resolve(file);
-      const analysis = await analyzeProduct(path, resolve(opts.out ?? dirname(path)), opts.threads === undefined ? {} : { threads: opts.threads });
+      const analysis = await analyzeProduct(path, resolve(opts.out ?? `${basename(path).replace(/\.fits(\.gz)?$/i, "")}.products`), opts.threads === undefined ? {} : { threads: opts.threads });
       process.stdout.write(opts.json === true ? JSON.stringify(analysis, null, 2) + "\n" : printable(analysis, opts.planes ?? 20));
     });
 }
