@@ -17,7 +17,8 @@
  *
  * Stage 6, the position-velocity slice, samples each line channel along a straight cut
  * through the moment-0 centroid at the position angle of its major axis (from the
- * intensity-weighted second moments of the positive moment-0 pixels), bilinearly.
+ * intensity-weighted second moments of the moment-0 pixels above a tenth of its peak),
+ * bilinearly.
  */
 import type { FitsPlane } from "../fits/reader.js";
 import type { PlaneConsumer } from "../products/plane-pass.js";
@@ -202,16 +203,21 @@ export interface SliceGeometry {
 }
 
 /**
- * The cut through a moment-0 map: centroid and major axis of its positive pixels, long
- * enough to span them (and a beam on each side). `eastIsMinusX`: CDELT1 < 0, as usual.
+ * The cut through a moment-0 map: centroid and major axis of its pixels above a tenth of
+ * its peak, long enough to span them (and a beam on each side). `eastIsMinusX`: CDELT1 < 0, as usual.
  */
 export function majorAxisCut(moment0: Float32Array, width: number, height: number, eastIsMinusX: boolean, padPixels: number): SliceGeometry | undefined {
+  // Only pixels above a tenth of the peak count: the faint noise pixels the threshold lets
+  // through would otherwise stretch the cut across the whole field and pull its angle.
+  let peak = 0;
+  for (const v of moment0) if (v > peak) peak = v;
+  const floor = 0.1 * peak;
   let w = 0;
   let sx = 0;
   let sy = 0;
   for (let i = 0; i < moment0.length; i += 1) {
     const v = moment0[i] ?? Number.NaN;
-    if (!(v > 0)) continue;
+    if (!(v > floor)) continue;
     w += v;
     sx += v * (i % width);
     sy += v * Math.floor(i / width);
@@ -224,7 +230,7 @@ export function majorAxisCut(moment0: Float32Array, width: number, height: numbe
   let xy = 0;
   for (let i = 0; i < moment0.length; i += 1) {
     const v = moment0[i] ?? Number.NaN;
-    if (!(v > 0)) continue;
+    if (!(v > floor)) continue;
     const ex = (i % width) - x;
     const ey = Math.floor(i / width) - y;
     xx += v * ex * ex;
@@ -236,7 +242,7 @@ export function majorAxisCut(moment0: Float32Array, width: number, height: numbe
   const dy = Math.sin(theta);
   let reach = 0;
   for (let i = 0; i < moment0.length; i += 1) {
-    if (!((moment0[i] ?? Number.NaN) > 0)) continue;
+    if (!((moment0[i] ?? Number.NaN) > floor)) continue;
     reach = Math.max(reach, Math.abs(((i % width) - x) * dx + (Math.floor(i / width) - y) * dy));
   }
   const half = Math.min(Math.ceil(reach + padPixels), Math.ceil(Math.hypot(width, height) / 2));
