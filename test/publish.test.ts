@@ -302,8 +302,12 @@ test("the pages of a campaign answer, with its MOUS, products and ObsCore table"
   const mous = (await get("/mous/uid___A001_X1_X2")).body.toString();
   assert.equal((mous.match(/data-testid="product"/g) ?? []).length, 3, "three science images on the MOUS page");
   assert.match(mous, /no preview recorded for this product yet/);
-  const sky = JSON.parse((await get("/sky/data.json")).body.toString()) as { footprints: { region: string }[]; background: { url: string } | null };
+  const sky = JSON.parse((await get("/sky/data.json")).body.toString()) as { footprints: { region: string }[]; backgrounds: { url: string }[] };
   assert.equal(sky.footprints.length, 3);
-  assert.ok(sky.background?.url.startsWith(`/soda/${products["crab.cont.I.tt0.pbcor.fits"]}`), "the 2-D image is the background");
+  assert.deepEqual(
+    sky.backgrounds.map((b) => b.url),
+    [`/soda/${products["crab.cont.I.tt0.pbcor.fits"]}`],
+    "the MOUS's 2-D image is under the footprints",
+  );
   assert.equal(dirname(HELPER).endsWith("publish"), true);
 });

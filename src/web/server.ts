@@ -25,6 +25,8 @@ import { fileURLToPath } from "node:url";
 import { ProductKind, StepName } from "../domain/campaign.js";
 import { ErrorCode, ReimageError, coerceError } from "../domain/errors.js";
 import { parseUid } from "../domain/glossary.js";
+import { angularSeparation } from "../fits/wcs/index.js";
+import { parseStcs, type StcsRegion } from "../products/footprint/stc-s.js";
 import { ObsCoreCatalogue } from "../publish/catalogue.js";
 import { parseSodaParameters, prepareCutout, writeCutout } from "../publish/cutout.js";
 import { obscoreCsvChunks, obscoreVotableChunks, productIdFromUrl, productUrlId } from "../publish/obscore.js";
@@ -67,7 +69,39 @@ class HttpError extends Error {
   }
 }
 
+/** Images the sky view loads under the footprints; each is a whole FITS file for the browser. */
+const MAX_SKY_IMAGES = 6;
+
 const ALADIN_SCRIPT = fileURLToPath(import.meta.resolve("aladin-lite"));
+
+/** A field of view holding every image: about their mean direction, wide enough for the farthest with a margin. */
+export function viewOf(images: readonly { ra: number; dec: number; fov: number }[]): { centre: { ra: number; dec: number }; fovDeg: number } {
+  if (images.length === 0) return { centre: { ra: 0, dec: 0 }, fovDeg: 180 };
+  const d2r = Math.PI / 180;
+  let x = 0;
+  let y = 0;
+  let z = 0;
+  for (const i of images) {
+    x += Math.cos(i.dec * d2r) * Math.cos(i.ra * d2r);
+    y += Math.cos(i.dec * d2r) * Math.sin(i.ra * d2r);
+    z += Math.sin(i.dec * d2r);
+  }
+  const centre = { ra: ((Math.atan2(y, x) / d2r) % 360 + 360) % 360, dec: Math.atan2(z, Math.hypot(x, y)) / d2r };
+  const reach = Math.max(...images.map((i) => angularSeparation(centre.ra, centre.dec, i.ra, i.dec) + i.fov / 2));
+  return { centre, fovDeg: Math.min(180, Math.max(1.8 * reach, 0.002)) };
+}
+
+/** What Aladin Lite draws of an `s_region`: its polygons' outer rings and its circles (holes are left out). */
+export function drawableShapes(sRegion: string): ({ polygon: [number, number][] } | { circle: [number, number, number] })[] {
+  const out: ({ polygon: [number, number][] } | { circle: [number, number, number] })[] = [];
+  const visit = (r: StcsRegion): void => {
+    if (r.shape === "polygon") out.push({ polygon: r.vertices.map(([a, b]) => [a, b]) });
+    else if (r.shape === "circle") out.push({ circle: [r.centre[0], r.centre[1], r.radius] });
+    else if (r.shape === "union" || r.shape === "intersection") r.regions.forEach(visit);
+  };
+  visit(parseStcs(sRegion).region);
+  return out;
+}
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? "127.0.0.1";
@@ -248,15 +282,30 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const wanted = params.get("product");
     const focusId = wanted === null ? undefined : productIdFromUrl(wanted);
     const focus = records.find((r) => r.productId === focusId) ?? records.find((r) => r.dataproduct_type === "image") ?? records[0];
-    const background = records.find((r) => r.productId === focus?.productId && r.dataproduct_type === "image") ?? records.find((r) => r.member_ous_uid === focus?.member_ous_uid && r.dataproduct_type === "image" && /\.cont\./.test(r.obs_publisher_did)) ?? records.find((r) => r.dataproduct_type === "image");
+    // Under the footprints, one image per MOUS (its continuum image when it has one), the
+    // focused product's own first; at most a few, each is a whole FITS image for the browser.
+    const images = records.filter((r) => r.dataproduct_type === "image");
+    const perMous = new Map<string, (typeof records)[number]>();
+    for (const r of images) {
+      const known = perMous.get(r.member_ous_uid);
+      if (known === undefined || (/\.cont\./.test(r.obs_publisher_did) && !/\.cont\./.test(known.obs_publisher_did))) perMous.set(r.member_ous_uid, r);
+    }
+    const focused = focus !== undefined && focus.productId === focusId;
+    const focusImage = !focused ? undefined : (images.find((r) => r.productId === focus.productId) ?? perMous.get(focus.member_ous_uid));
+    const others = [...perMous.values()].filter((r) => r.member_ous_uid !== focusImage?.member_ous_uid);
+    const backgrounds = [...(focusImage === undefined ? [] : [focusImage]), ...others].slice(0, MAX_SKY_IMAGES);
+    // Focused on one product: that image. Otherwise every footprint, about their mean direction.
+    const shown = focused ? [focus] : records;
+    const view = viewOf(shown.map((r) => ({ ra: r.s_ra, dec: r.s_dec, fov: r.s_fov })));
     return {
-      centre: focus === undefined ? { ra: 0, dec: 0 } : { ra: focus.s_ra, dec: focus.s_dec },
-      fovDeg: focus === undefined ? 60 : Math.max(focus.s_fov * 1.6, 0.005),
-      background: background === undefined ? null : { url: `/soda/${productUrlId(background.productId)}`, name: basename(background.obs_publisher_did) },
+      centre: view.centre,
+      fovDeg: view.fovDeg,
+      backgrounds: backgrounds.map((r) => ({ url: `/soda/${productUrlId(r.productId)}`, name: basename(r.obs_publisher_did) })),
       footprints: records.map((r) => ({
         mous: r.member_ous_uid,
         name: basename(r.obs_publisher_did),
         region: r.s_region,
+        shapes: drawableShapes(r.s_region),
         colour: r.dataproduct_type === "cube" ? "#60a5fa" : "#fbbf24",
       })),
     };
