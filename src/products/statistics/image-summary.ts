@@ -12,7 +12,7 @@
  * - dynamic range: peak / fiducial rms, the peak being the maximum pixel of the same image.
  *
  * Neither is given for images that are not sky brightness (primary beam, PSF, mask, model,
- * weights, sumwt): their pixels are not signal over noise.
+ * weights, sumwt, spectral index): their pixels are not signal over noise.
  */
 import { basename } from "node:path";
 import { headerString } from "../../fits/header.js";
@@ -27,7 +27,7 @@ export type ImageRole = "sky" | "sky-pbcor" | "primary-beam" | "auxiliary";
 export function imageRole(path: string): ImageRole {
   const name = basename(path).toLowerCase();
   if (/\.pb(\.tt\d+)?\.fits(\.gz)?$/.test(name)) return "primary-beam";
-  if (/\.(psf|mask|model|weight|sumwt|residual)(\.tt\d+)?\.fits(\.gz)?$/.test(name)) return "auxiliary";
+  if (/\.(psf|mask|model|weight|sumwt|residual|alpha|alpha\.error|beta)(\.tt\d+)?\.fits(\.gz)?$/.test(name)) return "auxiliary";
   if (/\.pbcor(\.tt\d+)?\.fits(\.gz)?$/.test(name) || /\.pbcor\./.test(name)) return "sky-pbcor";
   return "sky";
 }
