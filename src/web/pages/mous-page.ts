@@ -24,9 +24,11 @@ export function previewPaths(meta: Readonly<Record<string, unknown>> | undefined
   return found;
 }
 
-/** Numbers a product's meta holds under `statistics` (or `stats`), flattened one level. */
+/** The statistics a product's meta holds (the products step's `analysis.statistics`), the
+ * figures people look for first, then the rest of its plain values flattened one level. */
 export function statisticsOf(meta: Readonly<Record<string, unknown>> | undefined): [string, number | string][] {
-  const stats = meta?.["statistics"] ?? meta?.["stats"];
+  const analysis = meta?.["analysis"];
+  const stats = (typeof analysis === "object" && analysis !== null ? (analysis as Record<string, unknown>)["statistics"] : undefined) ?? meta?.["statistics"] ?? meta?.["stats"];
   if (typeof stats !== "object" || stats === null) return [];
   const rows: [string, number | string][] = [];
   for (const [k, v] of Object.entries(stats)) {
@@ -35,7 +37,19 @@ export function statisticsOf(meta: Readonly<Record<string, unknown>> | undefined
       for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) if (typeof v2 === "number" || typeof v2 === "string") rows.push([`${k}.${k2}`, v2]);
     }
   }
-  return rows;
+  const rank = (k: string) => {
+    const i = FIRST_STATISTICS.indexOf(k);
+    return i < 0 ? FIRST_STATISTICS.length : i;
+  };
+  return rows.sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+const FIRST_STATISTICS = ["unit", "peak.value", "fiducialRms", "rmsMad", "dynamicRange", "min", "max", "median", "validPixels"];
+
+/** Why the products step could not analyse a product, when it says so. */
+function analysisError(meta: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const e = meta?.["analysisError"];
+  return typeof e === "object" && e !== null && typeof (e as Record<string, unknown>)["message"] === "string" ? String((e as Record<string, unknown>)["message"]) : undefined;
 }
 
 function formatStat(v: number | string): string {
@@ -70,18 +84,21 @@ function productCard(p: Product & { readonly id: string }): Html {
   const id = productUrlId(p.id);
   const previews = previewPaths(p.meta);
   const stats = statisticsOf(p.meta);
+  const problem = analysisError(p.meta);
   const name = basename(p.path);
   return html`<div class="product" data-testid="product">
 ${
   previews.length > 0
-    ? previews.slice(0, 2).map((_, i) => html`<a href="/products/${id}/preview/${i}"><img src="/products/${id}/preview/${i}" alt="preview of ${name}" loading="lazy"></a>`)
-    : html`<div class="noprev">no preview recorded for this product yet<br>(the products step writes previews into its record)</div>`
+    ? html`<a href="/products/${id}/preview/0"><img src="/products/${id}/preview/0" alt="preview of ${name}" loading="lazy"></a>`
+    : problem !== undefined
+      ? html`<div class="noprev">no preview: the products step could not analyse this file<br>${problem}</div>`
+      : html`<div class="noprev">no preview recorded for this product yet<br>(the products step writes previews into its record)</div>`
 }
 <div class="name">${name}</div>
 <div>${badge(p.kind)} <span class="muted">${bytes(p.sizeBytes)}</span></div>
 ${
   stats.length > 0
-    ? html`<table style="margin-top:6px">${stats.slice(0, 10).map(([k, v]) => html`<tr><td class="muted">${k}</td><td class="num mono">${formatStat(v)}</td></tr>`)}</table>`
+    ? html`<table style="margin-top:6px">${stats.slice(0, 8).map(([k, v]) => html`<tr><td class="muted">${k}</td><td class="num mono">${formatStat(v)}</td></tr>`)}</table>`
     : html`<p class="muted" style="margin:6px 0 0">no statistics recorded</p>`
 }
 <p style="margin:6px 0 0"><a href="/products/${id}/file">download</a> · <a href="/soda/${id}">FITS (SODA)</a> · <a href="/sky?product=${id}">on the sky</a></p>
