@@ -208,32 +208,51 @@ export class KyselyCampaignStore implements CampaignStore {
   }
 
   async runnableSteps(campaignId: string, limit: number): Promise<readonly StepRow[]> {
-    // The first step of each live MOUS that has not succeeded, when it is pending: steps of
-    // one MOUS run in order.
-    const rows = await this.db
-      .selectFrom("step as s")
-      .innerJoin("mous as m", "m.id", "s.mous_id")
-      .select(STEP_COLUMNS)
-      .where("s.campaign_id", "=", campaignId)
-      .where("s.state", "=", StepState.Pending)
-      .where("m.state", "in", [MousState.Pending, MousState.Running])
-      .where((eb) =>
-        eb.not(
-          eb.exists(
+    // The first unfinished step of each live MOUS, in campaign order, when it is pending:
+    // steps of one MOUS run in order. Live MOUSs are walked page by page along their
+    // partial index (migration 003), so that a call costs the same for ten MOUSs or ten
+    // thousand; MOUSs whose current step another worker runs are passed over.
+    const live = [sql.lit(MousState.Pending), sql.lit(MousState.Running)];
+    const page = limit * 2 + 32;
+    const found: StepRow[] = [];
+    let after = -1;
+    while (found.length < limit) {
+      const mouses = await this.db
+        .selectFrom("mous as m")
+        .select([
+          "m.ordinal",
+          (eb) =>
             eb
               .selectFrom("step as e")
               .select("e.id")
-              .whereRef("e.mous_id", "=", "s.mous_id")
-              .whereRef("e.ordinal", "<", "s.ordinal")
-              .where("e.state", "!=", StepState.Succeeded),
-          ),
-        ),
-      )
-      .orderBy("m.ordinal")
-      .orderBy("s.ordinal")
-      .limit(limit)
-      .execute();
-    return rows.map(toStepRow);
+              .whereRef("e.mous_id", "=", "m.id")
+              .where("e.state", "!=", StepState.Succeeded)
+              .orderBy("e.ordinal")
+              .limit(1)
+              .as("next_step"),
+        ])
+        .where("m.campaign_id", "=", campaignId)
+        .where("m.state", "in", live)
+        .where("m.ordinal", ">", after)
+        .orderBy("m.ordinal")
+        .limit(page)
+        .execute();
+      const ids = mouses.map((m) => m.next_step).filter((id): id is string => id !== null);
+      if (ids.length > 0) {
+        const rows = await this.db
+          .selectFrom("step as s")
+          .innerJoin("mous as m", "m.id", "s.mous_id")
+          .select(STEP_COLUMNS)
+          .where("s.id", "in", ids)
+          .where("s.state", "=", StepState.Pending)
+          .orderBy("m.ordinal")
+          .execute();
+        found.push(...rows.map(toStepRow));
+      }
+      if (mouses.length < page) break;
+      after = mouses[mouses.length - 1]!.ordinal;
+    }
+    return found.slice(0, limit);
   }
 
   async claimStep(stepId: string, runId: string): Promise<ClaimedStep | undefined> {
