@@ -1,5 +1,5 @@
 /**
- * Load test of the bookkeeping: a campaign of many MOUSs whose five steps cost nothing (a
+ * Load test of the bookkeeping: a campaign of many MOUSs whose steps cost nothing (a
  * line appended to the worker's execution log), run by several worker processes sharing
  * one store, one of them killed with SIGKILL part-way. At the end: no step lost (every
  * step succeeded, exactly one succeeded attempt, whose execution is in a log), none run
@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { runCampaign, type StepRunner } from "../src/campaign/engine.js";
-import { STEP_ORDER } from "../src/domain/campaign.js";
+import { STEP_ORDER, StepName } from "../src/domain/campaign.js";
 import { openStore } from "../src/store/open.js";
 import { startPostgres } from "../test/services/postgres.js";
 
@@ -64,7 +64,7 @@ async function worker(location: string, dir: string, index: number, parallel: nu
     store,
     campaignId: CAMPAIGN,
     campaignDir: join(dir, "campaign"),
-    steps: { fetch: step, restore: step, fix: step, image: step, products: step },
+    steps: Object.fromEntries(Object.values(StepName).map((name) => [name, step])) as Record<StepName, StepRunner>,
     maxParallel: parallel,
     memoryBudgetBytes: Number.MAX_SAFE_INTEGER,
     predictMemoryBytes: () => 1,
