@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { STEP_ORDER } from "../src/domain/campaign.js";
 import { packageRoot } from "../src/paths.js";
 import { openSqliteStore } from "../src/store/open.js";
 import type { CampaignStore } from "../src/store/store.js";
@@ -56,7 +57,7 @@ test("from the MOUS list to a MOUS: its steps, attempts with logs, and its image
   await shot("runs");
   await session.page.click("text=uid://A001/X3001/X12");
   assert.match(session.page.url(), /\/mous\/uid___A001_X3001_X12$/);
-  assert.equal(await session.page.getByTestId("timeline").locator(".bar").count(), 5, "five steps, one attempt each");
+  assert.equal(await session.page.getByTestId("timeline").locator(".bar").count(), STEP_ORDER.length, "every step, one attempt each");
   const products = session.page.getByTestId("product");
   assert.ok((await products.count()) >= 3, "the cubes and continuum images of spw 0 and 1");
   const previews = products.locator("img");
