@@ -71,9 +71,12 @@ async function worker(location: string, dir: string, index: number, parallel: nu
     heartbeatMs: HEARTBEAT_MS,
     staleAfterMs: STALE_AFTER_MS,
     host: `bench-worker-${index}`,
+    onEvent: (event) => {
+      if (event.type === "run-started") process.send?.({ runId: event.runId });
+    },
   });
   await store.close();
-  process.send?.({ attempts: summary.attempts, state: summary.state });
+  process.stdout.write(`  worker ${index}: ${summary.attempts} attempts, ${summary.state}\n`);
 }
 
 // ---- the driver
@@ -89,8 +92,8 @@ async function scenario(s: Scenario, location: string): Promise<Outcome> {
     await store.createCampaign({ id: CAMPAIGN, name: "load", recipe: "bench", archive: "-", options: {} }, mouses, STEP_ORDER);
     const total = s.mouses * STEP_ORDER.length;
 
-    const started = performance.now();
-    const elapsed = () => (performance.now() - started) / 1000;
+    const startedAt = Date.now();
+    const elapsed = () => (Date.now() - startedAt) / 1000;
     const children = Array.from({ length: s.workers }, (_, i) =>
       fork(process.argv[1]!, ["--worker", location, dir, String(i), String(s.parallel)], { stdio: ["ignore", "inherit", "inherit", "ipc"] }),
     );
@@ -98,22 +101,16 @@ async function scenario(s: Scenario, location: string): Promise<Outcome> {
       (child) => new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal }))),
     );
     const victim = Math.floor(s.workers / 2);
-    let killedAfterSeconds = Number.NaN;
-    let recoveredAfterSeconds: number | null = null;
     let victimRun: string | undefined;
+    children[victim]!.on("message", (m: { runId?: string }) => (victimRun ??= m.runId));
+    let killedAfterSeconds = Number.NaN;
     for (;;) {
       await sleep(250);
       const counts = await store.stepCounts(CAMPAIGN);
       if (Number.isNaN(killedAfterSeconds) && counts.done >= total * s.killAt) {
         children[victim]!.kill("SIGKILL");
         killedAfterSeconds = elapsed();
-        const runs = (await store.campaignSummary(CAMPAIGN)).runs;
-        victimRun = runs.find((r) => r.host === `bench-worker-${victim}`)?.id;
         process.stdout.write(`  killed worker ${victim} (SIGKILL) at ${killedAfterSeconds.toFixed(1)} s, ${counts.done}/${total} steps done\n`);
-      }
-      if (victimRun !== undefined && recoveredAfterSeconds === null) {
-        const runs = (await store.campaignSummary(CAMPAIGN)).runs;
-        if (runs.some((r) => r.id === victimRun && r.state === "interrupted")) recoveredAfterSeconds = elapsed();
       }
       if (counts.done === total) break;
       const ended = await Promise.race([Promise.all(exits).then(() => true), sleep(0).then(() => false)]);
@@ -143,6 +140,8 @@ async function scenario(s: Scenario, location: string): Promise<Outcome> {
     let attempts = 0;
     let interrupted = 0;
     let rerunAfterKill = 0;
+    // Recovery closes the dead run's attempts: the first of those times is when it was found dead.
+    let recoveredAt = Number.POSITIVE_INFINITY;
     for (const m of report.mouses) {
       for (const st of m.steps) {
         steps += 1;
@@ -157,7 +156,10 @@ async function scenario(s: Scenario, location: string): Promise<Outcome> {
         if (ran.filter((r) => r.attempt === succeeded[0]!.number).length !== 1) problems.push(`${id}: its succeeded attempt ran ${ran.length} times`);
         for (const a of st.attempts.filter((x) => x.state !== "succeeded")) {
           if (a.state !== "interrupted" || a.runId !== victimRun) problems.push(`${id}: attempt ${a.number} is ${a.state} in run ${a.runId}`);
-          else interrupted += 1;
+          else {
+            interrupted += 1;
+            if (a.finishedAt !== null) recoveredAt = Math.min(recoveredAt, Date.parse(a.finishedAt));
+          }
         }
         const earlier = ran.filter((r) => r.attempt !== succeeded[0]!.number);
         for (const r of earlier) {
@@ -167,6 +169,8 @@ async function scenario(s: Scenario, location: string): Promise<Outcome> {
       }
     }
     if (steps !== total) problems.push(`the store holds ${steps} steps, not ${total}`);
+    if (victimRun === undefined) problems.push("the killed worker never said which run it was");
+    const recoveredAfterSeconds = Number.isFinite(recoveredAt) ? (recoveredAt - startedAt) / 1000 : null;
     return { scenario: s, steps, seconds, attempts, interrupted, rerunAfterKill, killedAfterSeconds, recoveredAfterSeconds, problems };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -180,7 +184,7 @@ function print(o: Outcome): void {
       `${s.store}: ${s.mouses} MOUSs x ${STEP_ORDER.length} steps, ${s.workers} workers x ${s.parallel} steps at once, one killed at ${(s.killAt * 100).toFixed(0)} %`,
       `  ${o.steps} steps in ${o.seconds.toFixed(1)} s: ${(o.steps / o.seconds).toFixed(1)} steps/s`,
       `  attempts ${o.attempts}: ${o.interrupted} interrupted by the kill (${o.rerunAfterKill} of them had run their step and ran it again elsewhere)`,
-      `  killed at ${o.killedAfterSeconds.toFixed(1)} s; its run declared dead at ${o.recoveredAfterSeconds?.toFixed(1) ?? "never"} s (heartbeat ${HEARTBEAT_MS / 1000} s, stale after ${STALE_AFTER_MS / 1000} s)`,
+      `  killed at ${o.killedAfterSeconds.toFixed(1)} s; its run declared dead at ${o.recoveredAfterSeconds?.toFixed(1) ?? "(no attempt of it was running)"} s (heartbeat ${HEARTBEAT_MS / 1000} s, stale after ${STALE_AFTER_MS / 1000} s)`,
       o.problems.length === 0 ? "  no step lost, none run twice" : `  PROBLEMS (${o.problems.length}):\n${o.problems.slice(0, 20).map((p) => `    ${p}`).join("\n")}`,
     ].join("\n") + "\n",
   );
