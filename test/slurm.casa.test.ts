@@ -153,9 +153,11 @@ function productCounts(report: CampaignReport): ProductCounts {
 
 function demo(dir: string, globalOptions: readonly string[], demoOptions: readonly string[] = []): CampaignReport {
   const env = { ...cluster.env, CI: "1", REIMAGE_SLURM_POLL_SECONDS: "1" };
-  const run = spawnSync(process.execPath, [cli, "--work-dir", dir, ...globalOptions, "demo", ...demoOptions], { encoding: "utf8", env });
+  // The report of a campaign with its analysis products is well over spawnSync's 1 MiB default.
+  const maxBuffer = 256 * MiB;
+  const run = spawnSync(process.execPath, [cli, "--work-dir", dir, ...globalOptions, "demo", ...demoOptions], { encoding: "utf8", env, maxBuffer });
   assert.equal(run.status, 0, run.stderr.slice(-3000));
-  const json = spawnSync(process.execPath, [cli, "--work-dir", dir, "report", "--json"], { encoding: "utf8", env });
+  const json = spawnSync(process.execPath, [cli, "--work-dir", dir, "report", "--json"], { encoding: "utf8", env, maxBuffer });
   return JSON.parse(json.stdout) as CampaignReport;
 }
 
