@@ -28,6 +28,9 @@ test("cards: 80 columns, fixed-format values right-justified to column 30, strin
   assert.equal(formatReal(1e-7), "1.0E-7");
   assert.equal(formatReal(1e-5), "0.00001");
   assert.equal(formatReal(115271201800), "115271201800.0");
+  // A whole-number frequency is a real card, not an integer one that 32-bit readers overflow on.
+  assert.match(formatCard({ keyword: "RESTFRQ", value: 115271202000 })[0] ?? "", /= +115271202000\.0/);
+  assert.match(formatCard({ keyword: "NAXIS1", value: 128 })[0] ?? "", /= +128 *$/);
   assert.equal(formatReal(-2.777777777778e-4), "-0.0002777777777778");
   assert.throws(() => formatCard({ keyword: "lower", value: 1 }), /keyword/);
   assert.throws(() => formatCard({ keyword: "CRVAL1", value: Number.NaN }), /NaN/);

@@ -34,7 +34,9 @@ function formatValue(value: FitsValue): string {
   if (value === null) return "";
   if (typeof value === "boolean") return (value ? "T" : "F").padStart(20);
   if (typeof value === "bigint") return value.toString().padStart(20);
-  if (typeof value === "number") return (Number.isInteger(value) && Math.abs(value) < 1e16 && !Object.is(value, -0) ? value.toFixed(0) : formatReal(value)).padStart(20);
+  // A whole number beyond 32 bits is written as a real: readers that hold integer cards in
+  // 32 bits (CASA's among them) overflow on RESTFRQ = 115271202000 written as an integer.
+  if (typeof value === "number") return (Number.isInteger(value) && value >= -2_147_483_648 && value <= 2_147_483_647 && !Object.is(value, -0) ? value.toFixed(0) : formatReal(value)).padStart(20);
   if (typeof value === "string") throw badInput("strings are formatted by formatStringCards");
   return `(${formatReal(value.re)}, ${formatReal(value.im)})`.padStart(20);
 }
