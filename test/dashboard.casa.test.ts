@@ -62,8 +62,10 @@ test("from the MOUS list to a MOUS: its steps, attempts with logs, and its image
   assert.ok((await products.count()) >= 3, "the cubes and continuum images of spw 0 and 1");
   const previews = products.locator("img");
   for (let i = 0; i < (await previews.count()); i += 1) {
-    const width: unknown = await previews.nth(i).evaluate("(img) => img.complete && img.naturalWidth");
-    assert.ok(typeof width === "number" && width > 0, `preview ${i} loads`);
+    const src = (await previews.nth(i).getAttribute("src")) ?? "";
+    const png = await session.page.request.get(new URL(src, dashboard.url).href);
+    assert.equal(png.status(), 200, `preview ${src}: ${await png.text()}`);
+    assert.deepEqual([...(await png.body()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], "a PNG");
   }
   if ((await previews.count()) === 0) assert.ok(await session.page.locator("text=no preview recorded").count(), "the page says when there is no preview");
   await shot("mous");

@@ -89,7 +89,7 @@ function productCard(p: Product & { readonly id: string }): Html {
   return html`<div class="product" data-testid="product">
 ${
   previews.length > 0
-    ? html`<a href="/products/${id}/preview/0"><img src="/products/${id}/preview/0" alt="preview of ${name}" loading="lazy"></a>`
+    ? html`<a href="/products/${id}/preview/0"><img src="/products/${id}/preview/0" alt="preview of ${name}"></a>`
     : problem !== undefined
       ? html`<div class="noprev">no preview: the products step could not analyse this file<br>${problem}</div>`
       : html`<div class="noprev">no preview recorded for this product yet<br>(the products step writes previews into its record)</div>`
