@@ -5,9 +5,10 @@
  * - The executor: a CASA job as a batch job (exit code, output lines, logs, memory), a
  *   script's failure, a job killed by Slurm for memory classified as memory, an abort that
  *   cancels the job, and reaping that cancels only an attempt's own jobs.
- * - The demo campaign through Slurm with an imaging memory limit CASA exceeds: Slurm kills
- *   the imaging (OUT_OF_MEMORY), the retry policy runs it again with twice the memory, and
- *   the campaign ends with the same kinds and numbers of products as a local run.
+ * - The demo campaign through Slurm, its state in a real PostgreSQL, with an imaging memory
+ *   limit CASA exceeds: Slurm kills the imaging (OUT_OF_MEMORY), the retry policy runs it
+ *   again with twice the memory, and the campaign ends with the same kinds and numbers of
+ *   products as a local run on SQLite.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,21 +26,25 @@ import { SlurmExecutor } from "../src/executors/slurm/slurm-executor.js";
 import { parseScontrolJob } from "../src/executors/slurm/slurm-text.js";
 import { packageRoot } from "../src/paths.js";
 import type { CampaignReport } from "../src/store/store.js";
+import { startPostgres, type PostgresServer } from "./services/postgres.js";
 import { startSlurm, type SlurmCluster } from "./services/slurm.js";
 
 const cli = join(packageRoot, "dist", "src", "cli", "main.js");
 const MiB = 2 ** 20;
 
 let cluster: SlurmCluster;
+let postgres: PostgresServer;
 let work: string;
 
 before(async () => {
   cluster = await startSlurm();
+  postgres = await startPostgres();
   work = mkdtempSync(join(tmpdir(), "reimage-slurm-"));
 });
 
 after(async () => {
   await cluster?.stop();
+  await postgres?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -157,14 +162,16 @@ function demo(dir: string, globalOptions: readonly string[], demoOptions: readon
   const maxBuffer = 256 * MiB;
   const run = spawnSync(process.execPath, [cli, "--work-dir", dir, ...globalOptions, "demo", ...demoOptions], { encoding: "utf8", env, maxBuffer });
   assert.equal(run.status, 0, run.stderr.slice(-3000));
-  const json = spawnSync(process.execPath, [cli, "--work-dir", dir, "report", "--json"], { encoding: "utf8", env, maxBuffer });
+  const json = spawnSync(process.execPath, [cli, "--work-dir", dir, ...globalOptions, "report", "--json"], { encoding: "utf8", env, maxBuffer });
   return JSON.parse(json.stdout) as CampaignReport;
 }
 
-test("the demo campaign through Slurm: imaging killed by Slurm for memory is retried with twice the memory; products as a local run's", () => {
+test("the demo campaign through Slurm with the PostgreSQL store: imaging killed by Slurm for memory is retried with twice the memory; products as a local run's on SQLite", async () => {
   const local = demo(join(work, "local"), []);
+  const store = await postgres.createDatabase("slurm_demo");
   // 150 MiB is below what tclean needs for the demo images, 300 MiB above (test/memory-retry.casa.test.ts).
-  const slurm = demo(join(work, "slurm"), ["--executor", "slurm"], ["--memory-limit", "image=150MiB"]);
+  const slurm = demo(join(work, "slurm"), ["--executor", "slurm", "--store", store], ["--memory-limit", "image=150MiB"]);
+  assert.ok(!existsSync(join(work, "slurm", "reimage.sqlite")), "the Slurm run kept its campaign in PostgreSQL");
 
   assert.deepEqual(productCounts(slurm), productCounts(local));
   assert.deepEqual(
