@@ -26,7 +26,7 @@ let dashboard: Dashboard;
 let session: BrowserSession;
 
 before(async () => {
-  const run = spawnSync(process.execPath, [cli, "--work-dir", work, "demo"], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+  const run = spawnSync(process.execPath, [cli, "--work-dir", work, "demo"], { encoding: "utf8", env: { ...process.env, CI: "1" }, maxBuffer: 64 * 2 ** 20 });
   assert.equal(run.status, 0, run.stderr.slice(-3000));
   store = await openSqliteStore(join(work, "reimage.sqlite"));
   dashboard = await startDashboard({ store, port: 0 });

@@ -29,7 +29,8 @@ test(
         env: { ...process.env, CI: "1" },
       });
       assert.equal(run.status, 0, run.stderr.slice(-3000));
-      const json = spawnSync(process.execPath, [cli, "--work-dir", work, "report", "--json"], { encoding: "utf8" });
+      // Far more than spawnSync's default 1 MiB (every product's statistics and footprint).
+      const json = spawnSync(process.execPath, [cli, "--work-dir", work, "report", "--json"], { encoding: "utf8", maxBuffer: 512 * 2 ** 20 });
       const report = JSON.parse(json.stdout) as CampaignReport;
       for (const mous of report.mouses.slice(0, 2)) {
         assert.equal(mous.state, "succeeded", mous.mousUid);

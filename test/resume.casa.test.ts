@@ -64,7 +64,7 @@ test("a demo campaign killed with SIGKILL during a CASA restore resumes to the e
     assert.equal(killed!.mouses[0]!.steps.find((s) => s.name === "restore")!.state, "running", "the store still shows the step the dead run held");
     assert.ok(groupAlive(victim.pgid), "CASA outlived the killed reimage");
 
-    const second = spawnSync(process.execPath, [cli, "--work-dir", work, "demo", "--parallel", "1"], { encoding: "utf8", timeout: 20 * 60_000 });
+    const second = spawnSync(process.execPath, [cli, "--work-dir", work, "demo", "--parallel", "1"], { encoding: "utf8", timeout: 20 * 60_000, maxBuffer: 64 * 2 ** 20 });
     assert.equal(second.status, 0, second.stderr.slice(-3000));
     assert.ok(!groupAlive(victim.pgid), "the orphaned CASA was stopped");
 
