@@ -267,7 +267,15 @@ async function executeStep(
         ? { ...outcome, state: AttemptState.Interrupted }
         : withRetryDecision(outcome, step, memoryLimitBytes, options.retry);
     // The resource model learns disk from what the MOUS's folder holds after each step.
-    if (result.state === AttemptState.Succeeded) result = { ...result, outputs: { ...result.outputs, mousDiskBytes: await folderBytes(mousDir) } };
+    if (result.state === AttemptState.Succeeded) {
+      // A measurement, not the step's work: if the folder cannot be walked (a file removed
+      // under the walk), the step still succeeded; the model just lacks this disk figure.
+      const disk = await folderBytes(mousDir).catch((caught: unknown) => {
+        emit({ type: "step-output", mousUid: step.mousUid, step: step.name, line: `could not measure ${mousDir}: ${coerceError(caught).message}` });
+        return null;
+      });
+      result = { ...result, outputs: { ...result.outputs, mousDiskBytes: disk } };
+    }
     if (result.decision) emit({ type: "step-output", mousUid: step.mousUid, step: step.name, line: result.decision });
   } catch (caught) {
     const err = coerceError(caught);
