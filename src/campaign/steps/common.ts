@@ -4,7 +4,8 @@ import { readFile } from "node:fs/promises";
 import { ErrorClass, type StepFailure } from "../../domain/campaign.js";
 import { parseUid, type MousFileId } from "../../domain/glossary.js";
 import { classifyFailure, toLogLines, type LogLine } from "../classify.js";
-import type { JobOutcome } from "../../executors/executor.js";
+import { coerceError } from "../../domain/errors.js";
+import { jobLogPaths, type CasaJob, type Executor, type JobOutcome } from "../../executors/executor.js";
 import type { StepContext } from "../engine.js";
 
 export function mousFileId(ctx: StepContext): MousFileId {
@@ -44,4 +45,18 @@ export async function classifyJob(outcome: JobOutcome): Promise<StepFailure> {
 
 export function failure(errorClass: ErrorClass, message: string, evidence?: { line?: string | undefined; file?: string | undefined }): StepFailure {
   return { errorClass, message, evidenceLine: evidence?.line, evidenceFile: evidence?.file };
+}
+
+/**
+ * Runs a step's CASA job: its log paths and then its process group go to the store as soon
+ * as they are known, so that a run killed mid-job still points at its logs and processes.
+ */
+export async function runStepJob(ctx: StepContext, executor: Executor, job: CasaJob, onLine?: (line: string) => void): Promise<JobOutcome> {
+  await ctx.noteLogs(jobLogPaths(job));
+  return executor.run(job, ctx.signal, {
+    ...(onLine !== undefined && { onLine }),
+    onStarted: (processGroup) => {
+      ctx.noteLogs({ processGroup }).catch((caught: unknown) => ctx.emit(`could not record the process group: ${coerceError(caught).message}`));
+    },
+  });
 }

@@ -9,16 +9,15 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ErrorClass } from "../../domain/campaign.js";
-import { coerceError } from "../../domain/errors.js";
 import { newestFirst, type CasaRuntime } from "../../domain/runtime.js";
-import { jobLogPaths, type CasaJob, type Executor } from "../../executors/executor.js";
+import { type CasaJob, type Executor } from "../../executors/executor.js";
 import { FixStage, KNOWN_FIXES, knownFix } from "../../fixes/registry.js";
 import { imagingFeatures } from "../../imaging/features.js";
 import { planImaging } from "../../imaging/plan.js";
 import { parseMsMetadataFile } from "../../domain/ms-metadata.js";
 import { casaScriptsDir } from "../../paths.js";
 import type { StepContext, StepRunner } from "../engine.js";
-import { classifyJob, failure, input } from "./common.js";
+import { classifyJob, failure, input, runStepJob } from "./common.js";
 
 export interface FixStepOptions {
   readonly runtimes: readonly CasaRuntime[];
@@ -58,12 +57,7 @@ async function runPython(ctx: StepContext, options: FixStepOptions, runtime: Cas
     logDir: ctx.attemptDir,
     name,
   };
-  await ctx.noteLogs(jobLogPaths(job));
-  return options.executor.run(job, ctx.signal, {
-    onStarted: (processGroup) => {
-      ctx.noteLogs({ processGroup }).catch((caught: unknown) => ctx.emit(`could not record the process group: ${coerceError(caught).message}`));
-    },
-  });
+  return runStepJob(ctx, options.executor, job);
 }
 
 async function csv2555(ctx: StepContext, options: FixStepOptions, runtime: CasaRuntime, measurementSets: readonly string[]) {

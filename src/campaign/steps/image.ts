@@ -8,17 +8,16 @@ import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ErrorClass, type StepFailure } from "../../domain/campaign.js";
-import { coerceError } from "../../domain/errors.js";
 import { parseMsMetadataFile } from "../../domain/ms-metadata.js";
 import { newestFirst, type CasaRuntime } from "../../domain/runtime.js";
-import { jobLogPaths, type CasaJob, type Executor, type JobOutcome } from "../../executors/executor.js";
+import { type CasaJob, type Executor, type JobOutcome } from "../../executors/executor.js";
 import { writeCasatasksScript } from "../../imaging/casatasks-recipe.js";
 import { writePipelineScript } from "../../imaging/pipeline-recipe.js";
 import { planImaging } from "../../imaging/plan.js";
 import { casaScriptsDir } from "../../paths.js";
 import { classifyFailure, toLogLines } from "../classify.js";
 import type { StepContext, StepOutcome, StepRunner } from "../engine.js";
-import { classifyJob, failure, input } from "./common.js";
+import { classifyJob, failure, input, runStepJob } from "./common.js";
 
 /**
  * casatasks: the hifatargets steps reproduced with plain CASA tasks (what runs here).
@@ -77,14 +76,8 @@ export function imageStep(options: ImageStepOptions): StepRunner {
         cores: options.threadsPerJob,
         ...(options.timeLimitSeconds !== undefined && { timeLimitSeconds: options.timeLimitSeconds }),
       };
-      await ctx.noteLogs(jobLogPaths(job));
-      return options.executor.run(job, ctx.signal, {
-        onLine: (line) => {
-          if (line.startsWith("reimage-recipe:")) ctx.emit(line.slice("reimage-recipe:".length).trim());
-        },
-        onStarted: (processGroup) => {
-          ctx.noteLogs({ processGroup }).catch((caught: unknown) => ctx.emit(`could not record the process group: ${coerceError(caught).message}`));
-        },
+      return runStepJob(ctx, options.executor, job, (line) => {
+        if (line.startsWith("reimage-recipe:")) ctx.emit(line.slice("reimage-recipe:".length).trim());
       });
     };
 
@@ -216,8 +209,7 @@ async function runPipelineRecipe(ctx: StepContext, options: ImageStepOptions, me
     cores: options.threadsPerJob,
     ...(options.timeLimitSeconds !== undefined && { timeLimitSeconds: options.timeLimitSeconds }),
   };
-  await ctx.noteLogs(jobLogPaths(job));
-  const outcome = await options.executor.run(job, ctx.signal);
+  const outcome = await runStepJob(ctx, options.executor, job);
   if (outcome.exitCode !== 0 || outcome.signal) return { state: "failed", process: outcome, failure: await classifyJob(outcome) };
   const productsDir = join(workDir, "products");
   const products = existsSync(productsDir)

@@ -15,13 +15,12 @@ import { discoverCasaVersion } from "../../casa/version-discovery.js";
 import { readVersionSources } from "../../casa/version-sources.js";
 import { ErrorClass, type ProcessRecord } from "../../domain/campaign.js";
 import type { Delivery } from "../../domain/delivery.js";
-import { coerceError } from "../../domain/errors.js";
 import type { CasaRuntime } from "../../domain/runtime.js";
-import { jobLogPaths, type Executor, type JobOutcome } from "../../executors/executor.js";
+import { type Executor, type JobOutcome } from "../../executors/executor.js";
 import { beforeRestoreFixes, type FixMatch } from "../../fixes/registry.js";
 import { casaScriptsDir } from "../../paths.js";
 import type { StepContext, StepOutcome, StepRunner } from "../engine.js";
-import { classifyJob, failure, input, mousFileId } from "./common.js";
+import { classifyJob, failure, input, mousFileId, runStepJob } from "./common.js";
 
 export interface RestoreOptions {
   readonly runtimes: readonly CasaRuntime[];
@@ -147,15 +146,9 @@ async function runGroup(
     },
     ...(options.timeLimitSeconds !== undefined && { timeLimitSeconds: options.timeLimitSeconds }),
   };
-  await ctx.noteLogs(jobLogPaths(job));
   // scriptForPI announces its stages on lines starting with '#'; CASA's chatter stays in the logs.
-  const outcome = await options.executor.run(job, ctx.signal, {
-    onLine: (line) => {
-      if (/^#|^ERROR|^reimage /.test(line)) ctx.emit(line);
-    },
-    onStarted: (processGroup) => {
-      ctx.noteLogs({ processGroup }).catch((caught: unknown) => ctx.emit(`could not record the process group: ${coerceError(caught).message}`));
-    },
+  const outcome = await runStepJob(ctx, options.executor, job, (line) => {
+    if (/^#|^ERROR|^reimage /.test(line)) ctx.emit(line);
   });
   return { runtime, reason: group.reason, execBlocks: group.execBlocks ?? "all", fixes, calibratedDir, outcome };
 }
